@@ -1,0 +1,3 @@
+"""AutoML Studio engine: headless, no Qt. See docs/architecture.md."""
+
+__version__ = "0.1.0"
