@@ -1,5 +1,8 @@
 """Reading tables, profiling them and detecting the task."""
 
+from automl.data._profile import profile_dataset
+from automl.data._readers import load_dataset
+from automl.data._task import detect_task
 from automl.data._types import ColumnKind
 from automl.data._types import ColumnProfile
 from automl.data._types import Dataset
@@ -16,4 +19,7 @@ __all__ = [
     "QualityWarning",
     "TaskKind",
     "TaskSpec",
+    "detect_task",
+    "load_dataset",
+    "profile_dataset",
 ]

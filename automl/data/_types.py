@@ -48,6 +48,9 @@ class Dataset:
         renamed: (original, new) pairs for columns renamed while reading
             (duplicates, empty or non-string names). Reported to the user.
         notes: Human-readable remarks about reading (delimiter, encoding detected...).
+        coerced: (column, count) pairs: cells set to missing while reading because they
+            did not fit their column (a stray "oops" in a numeric column, a non-date in a
+            date column). Reported as "coerced_values" warnings by the profile.
     """
 
     frame: pd.DataFrame
@@ -55,6 +58,7 @@ class Dataset:
     sha256: str
     renamed: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
+    coerced: tuple[tuple[str, int], ...] = ()
 
     @property
     def n_rows(self) -> int:
