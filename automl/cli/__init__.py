@@ -1,0 +1,117 @@
+"""The ``automl`` command: parse, call the engine, print. Exit codes: 0 ok, 2 user error
+(one line, no traceback), 1 internal error (traceback with --debug), 130 stopped by the user."""
+
+from __future__ import annotations
+
+import time
+
+_T0 = time.monotonic()  # the budget promise counts from process start, imports included
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402
+
+from automl.errors import AutoMLError  # noqa: E402
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from automl.cli import _commands as c
+
+    p = argparse.ArgumentParser(prog="automl", description="AutoML Studio from the command line.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("run", help="search models for a dataset and (optionally) export the best")
+    r.add_argument("data", help="CSV, TSV, Excel, Parquet or JSON file")
+    r.add_argument("--target", required=True, help="column to predict")
+    r.add_argument("--task", default="auto",
+                   choices=["auto", "binary", "multiclass", "regression", "classification"])
+    r.add_argument("--metric", help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae, r2")
+    r.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS")
+    r.add_argument("--n-trials", type=int, metavar="N")
+    r.add_argument("--cv", type=int, default=5, metavar="K")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--families", help="comma-separated family names (default: all that fit)")
+    r.add_argument("--exclude", help="comma-separated columns not to use as features")
+    r.add_argument("--n-jobs", type=int, default=2, help="trials in parallel (default 2)")
+    r.add_argument("--storage", help="Optuna storage URL (default: $AUTOML_STORAGE or the "
+                   "SQLite file in $AUTOML_HOME)")
+    r.add_argument("--study", help="study name (default: derived from file, target and time)")
+    r.add_argument("--resume", action="store_true", help="continue an existing study")
+    r.add_argument("--out", metavar="BUNDLE_DIR", help="export the best model to this folder")
+    r.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    r.add_argument("--events", action="store_true", help="print JSON-lines progress events on stdout")
+    r.set_defaults(func=c.cmd_run)
+
+    pr = sub.add_parser("predict", help="score a file with a bundle")
+    pr.add_argument("bundle")
+    pr.add_argument("data")
+    pr.add_argument("--out", help="output CSV (default: stdout)")
+    pr.add_argument("--proba", action="store_true", help="add proba_<class> columns")
+    pr.add_argument("--id-column", help="input column copied to the output to join rows back")
+    pr.add_argument("--chunk-rows", type=int, default=200_000)
+    pr.set_defaults(func=c.cmd_predict)
+
+    lb = sub.add_parser("leaderboard", help="show the trials of a study")
+    lb.add_argument("--storage")
+    lb.add_argument("--study", help="study name (default: the newest)")
+    lb.add_argument("--top", type=int, default=20)
+    lb.add_argument("--json", action="store_true")
+    lb.set_defaults(func=c.cmd_leaderboard)
+
+    st = sub.add_parser("studies", help="list the studies in the storage")
+    st.add_argument("--storage")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=c.cmd_studies)
+
+    pf = sub.add_parser("profile", help="profile a dataset: column kinds, stats, warnings")
+    pf.add_argument("data")
+    pf.add_argument("--target")
+    pf.add_argument("--json", action="store_true")
+    pf.set_defaults(func=c.cmd_profile)
+
+    ex = sub.add_parser("export", help="refit a stored trial and write its bundle")
+    ex.add_argument("--study", required=True)
+    ex.add_argument("--storage")
+    ex.add_argument("--trial", type=int, help="trial number (default: the best)")
+    ex.add_argument("--data", help="training data (default: the file the study recorded)")
+    ex.add_argument("--out", required=True, metavar="BUNDLE_DIR")
+    ex.add_argument("--json", action="store_true")
+    ex.set_defaults(func=c.cmd_export)
+
+    c.add_extra_commands(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        return int(args.func(args, started_at=_T0) or 0)
+    except AutoMLError as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI's edge: report, never a bare traceback
+        if args.debug:
+            traceback.print_exc()
+        print(f"internal error: {type(exc).__name__}: {_one_line(exc)} "
+              "(run with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

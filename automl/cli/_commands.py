@@ -1,0 +1,238 @@
+"""The CLI's commands: each parses nothing and decides nothing, it calls the engine and prints."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from typing import Any
+
+from automl.errors import ConfigError
+
+
+def _split(value: str | None) -> tuple[str, ...] | None:
+    if not value:
+        return None
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _print_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, default=str, allow_nan=False) + "\n")
+
+
+def _fmt(v, digits: int = 5) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.{digits}g}"
+    return str(v)
+
+
+def format_leaderboard(board, top: int) -> str:
+    rows = [("rank", "trial", "family", board.metric or "score", "± std", "fit s", "status", "note")]
+    for i, r in enumerate(board.top(top), start=1):
+        note = r.error_message or r.reason or ""
+        if r.error_type:
+            note = f"{r.error_type}: {note}"
+        rows.append((str(i), str(r.number), r.family or "?", _fmt(r.score), _fmt(r.score_std, 3),
+                     _fmt(r.fit_seconds, 3), r.status, note[:60]))
+    widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# -- run ----------------------------------------------------------------------------------
+
+def cmd_run(args, started_at: float) -> int:
+    from automl.data import load_dataset
+    from automl.events import RunFailed
+    from automl.events import RunFinished
+    from automl.events import TrialFinished
+    from automl.events import event_to_json
+    from automl.export import export_search_result
+    from automl.records import Leaderboard
+    from automl.search import RunConfig
+    from automl.search import run_search
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+    def emit(event) -> None:
+        if args.events:
+            sys.stdout.write(event_to_json(event) + "\n")
+            sys.stdout.flush()
+        elif isinstance(event, TrialFinished) and not args.json:
+            score = _fmt(event.score) if event.score is not None else event.status
+            note = f"  {event.message[:70]}" if event.message and event.status != "complete" else ""
+            print(f"trial {event.number:>4}  {event.family:<7} {score:<10} {event.duration_s:6.2f} s{note}",
+                  file=sys.stderr)
+
+    try:
+        dataset = load_dataset(args.data)
+        config = RunConfig(
+            target=args.target, task=args.task, metric=args.metric, budget_s=args.time_budget,
+            n_trials=args.n_trials, cv=args.cv, seed=args.seed, families=_split(args.families),
+            exclude=_split(args.exclude) or (), storage_url=args.storage, study_name=args.study,
+            n_jobs=args.n_jobs, resume=args.resume,
+        )
+        result = run_search(config, dataset, on_event=emit, should_stop=stop.is_set,
+                            refit=bool(args.out), started_at=started_at)
+        bundle = None
+        if args.out and result.refit is not None:
+            bundle = str(export_search_result(result, dataset, args.out))
+    except Exception as exc:
+        if args.events:
+            emit(RunFailed(type(exc).__name__, " ".join(str(exc).split())))
+        raise
+    import time
+
+    elapsed = time.monotonic() - started_at
+    emit(RunFinished(result.study_name, result.best_trial, result.best_score,
+                     result.n_complete + result.n_pruned + result.n_failed, round(elapsed, 3),
+                     result.stop_reason, bundle))
+    board = Leaderboard.from_study(result.study_name, result.storage_url)
+    if args.json:
+        _print_json({
+            "study": result.study_name, "storage": result.storage_url,
+            "task": result.prepared.task.to_dict(), "cv": result.prepared.cv,
+            "best_trial": result.best_trial, "best_score": result.best_score,
+            "trials": {"complete": result.n_complete, "pruned": result.n_pruned,
+                       "failed": result.n_failed},
+            "elapsed_s": round(elapsed, 3), "stop_reason": result.stop_reason, "bundle": bundle,
+            "leaderboard": [r.to_dict() for r in board.top(10)],
+        })
+    elif not args.events:
+        print(format_leaderboard(board, 10))
+        print(f"\nstudy {result.study_name!r}: {result.n_complete} complete, {result.n_pruned} pruned, "
+              f"{result.n_failed} failed in {elapsed:.1f} s ({result.stop_reason})", file=sys.stderr)
+        if bundle:
+            print(f"bundle written to {bundle}", file=sys.stderr)
+    if result.stop_reason == "cancelled":
+        print(f"stopped by the user; the trials are kept. Continue with: automl run {args.data} "
+              f"--target {args.target} --study {result.study_name} --resume", file=sys.stderr)
+        return 130
+    return 0
+
+
+# -- predict --------------------------------------------------------------------------------
+
+def cmd_predict(args, started_at: float) -> int:
+    from automl.export import Bundle
+    from automl.export._batch import predict_file
+
+    bundle = Bundle.load(args.bundle)
+    result = predict_file(bundle, args.data, args.out, proba=args.proba, id_column=args.id_column,
+                          chunk_rows=args.chunk_rows)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.out:
+        print(f"{result.rows} predictions written to {args.out}", file=sys.stderr)
+    return 0
+
+
+# -- leaderboard / studies ----------------------------------------------------------------
+
+def cmd_leaderboard(args, started_at: float) -> int:
+    from automl.records import Leaderboard
+    from automl.records import list_studies
+
+    name = args.study
+    if not name:
+        studies = list_studies(args.storage)
+        if not studies:
+            raise ConfigError("The storage holds no study yet. Run `automl run` first.")
+        name = studies[0].name
+    board = Leaderboard.from_study(name, args.storage)
+    if args.json:
+        doc = board.to_dict()
+        doc["trials"] = doc["trials"][: args.top]
+        _print_json(doc)
+    else:
+        print(f"study {name!r} ({board.metric}, {'higher' if board.greater_is_better else 'lower'} is better)")
+        print(format_leaderboard(board, args.top))
+    return 0
+
+
+def cmd_studies(args, started_at: float) -> int:
+    from dataclasses import asdict
+
+    from automl.records import list_studies
+
+    studies = list_studies(args.storage)
+    if args.json:
+        _print_json([asdict(s) for s in studies])
+        return 0
+    for s in studies:
+        print(f"{s.name}  {s.n_trials} trials  best {s.metric}={_fmt(s.best_score)}  "
+              f"target={s.target}  {s.started_at}")
+    return 0
+
+
+# -- profile ----------------------------------------------------------------------------------
+
+def cmd_profile(args, started_at: float) -> int:
+    from automl.data import detect_task
+    from automl.data import load_dataset
+    from automl.data import profile_dataset
+
+    dataset = load_dataset(args.data)
+    profile = profile_dataset(dataset, target=args.target)
+    task = detect_task(dataset, args.target, profile=profile) if args.target else None
+    if args.json:
+        doc = {"source": dataset.source, "sha256": dataset.sha256, "notes": list(dataset.notes),
+               "renamed": [list(r) for r in dataset.renamed], **profile.to_dict()}
+        if task:
+            doc["task"] = task.to_dict()
+        _print_json(doc)
+        return 0
+    print(f"{dataset.source}: {profile.n_rows:,} rows x {profile.n_cols} columns, "
+          f"{profile.n_duplicate_rows:,} duplicate rows")
+    for note in dataset.notes:
+        print(f"  ({note})")
+    rows = [("column", "kind", "missing %", "distinct", "summary")]
+    for c in profile.columns:
+        if c.mean is not None:
+            summary = f"{_fmt(c.min, 4)} .. {_fmt(c.max, 4)}, mean {_fmt(c.mean, 4)}"
+        elif c.min is not None:
+            summary = f"{c.min} .. {c.max}"
+        else:
+            summary = ", ".join(f"{v} ({n})" for v, n in c.top[:3])
+        rows.append((c.name, c.kind.value, f"{c.missing_pct:.1f}", str(c.n_distinct), summary[:60]))
+    widths = [max(len(r[j]) for r in rows) for j in range(5)]
+    for r in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    if task:
+        print(f"\ntarget {task.target!r}: {task.kind.value}, metric {task.metric}"
+              + (f", classes {', '.join(map(str, task.classes[:10]))}" if task.classes else ""))
+    if profile.warnings:
+        print("\nwarnings:")
+        for w in profile.warnings:
+            print(f"  - {w.message}")
+    return 0
+
+
+# -- export ---------------------------------------------------------------------------------
+
+def cmd_export(args, started_at: float) -> int:
+    from automl.export import export_trial
+
+    path = export_trial(args.study, args.out, storage_url=args.storage, trial_number=args.trial,
+                        data=args.data)
+    if args.json:
+        _print_json({"bundle": str(path), "study": args.study, "trial": args.trial})
+    else:
+        print(f"bundle written to {path}", file=sys.stderr)
+    return 0
+
+
+def add_extra_commands(sub) -> None:
+    """Commands that live in their own modules (serve, drift, worker)."""
+    try:
+        from automl.cli import _serve
+    except ImportError:
+        return
+    _serve.add_command(sub)

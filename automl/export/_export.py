@@ -1,0 +1,193 @@
+"""Exporting a trial as a bundle: from a finished search, or later from the storage."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy.engine import make_url
+
+from automl import insights
+from automl.data import Dataset
+from automl.data import load_dataset
+from automl.errors import ConfigError
+from automl.errors import DataError
+from automl.export._bundle import write_bundle
+from automl.export._card import card_plots
+from automl.export._card import model_card
+from automl.export._mlflow import mlflow_files
+from automl.export._schema import schema_from_profile
+from automl.metrics import get_metric
+from automl.models import get_family
+from automl.records import Leaderboard
+from automl.records import TrialRecord
+from automl.records import keys as K
+from automl.records import load_study
+from automl.search import RunConfig
+from automl.search import SearchResult
+from automl.search._evaluate import Evaluator
+from automl.search._prepare import Prepared
+from automl.search._prepare import prepare
+
+MAX_EXAMPLE_ROWS = 3
+
+
+def export_search_result(result: SearchResult, dataset: Dataset, out_dir: str | os.PathLike) -> Path:
+    """Write the bundle of a search's refit model (the best trial unless it fell back)."""
+    if result.refit is None:
+        raise ConfigError("This search has no refit model to export (it was stopped or ran "
+                          "with refit off). Use `automl export --study ...`.")
+    board = Leaderboard.from_study(result.study_name, result.storage_url)
+    record = next(r for r in board.records if r.number == result.refit.trial_number)
+    try:
+        return _assemble(out_dir, result.refit.path, result.prepared, board, record,
+                         result.refit.importances, result.oof.get(record.number), dataset,
+                         result.storage_url)
+    finally:
+        Path(result.refit.path).unlink(missing_ok=True)
+
+
+def export_trial(
+    study_name: str,
+    out_dir: str | os.PathLike,
+    *,
+    storage_url: str | None = None,
+    trial_number: int | None = None,
+    data: str | os.PathLike | Dataset | None = None,
+) -> Path:
+    """Refit one trial of a stored study on its data and write the bundle.
+
+    Args:
+        study_name: The study.
+        out_dir: Bundle folder to write (created; an existing bundle there is replaced).
+        storage_url: Storage of the study (default storage if None).
+        trial_number: The trial; None for the best completed one.
+        data: The training data; None to re-read the file the study recorded.
+
+    Raises:
+        ConfigError: Unknown study or trial, or a trial that did not complete.
+        DataError: The data cannot be found or differs from what the study was run on.
+    """
+    study = load_study(study_name, storage_url)
+    board = Leaderboard.from_study(study_name, storage_url)
+    record = _pick_trial(board, trial_number)
+    recorded = study.user_attrs.get(K.STUDY_DATASET, {})
+    dataset = _dataset(data, recorded)
+    config = RunConfig.from_dict(study.user_attrs[K.STUDY_CONFIG])
+    prepared = prepare(config, dataset)
+    evaluator = Evaluator(prepared.full)
+    oof = None
+    if len(prepared.problem.y) <= 50_000:
+        evaluator_cv = Evaluator(prepared.problem)
+        _, oof = evaluator_cv.run_trial(record.family, record.params)
+    pipe = evaluator.refit(record.family, record.params)
+    importances = evaluator.importances(pipe)
+    import joblib
+
+    fd, path = tempfile.mkstemp(prefix="automl-export-", suffix=".joblib")
+    os.close(fd)
+    try:
+        joblib.dump(pipe, path)
+        return _assemble(out_dir, path, prepared, board, record, importances, oof, dataset,
+                         storage_url or "")
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+def _pick_trial(board: Leaderboard, number: int | None) -> TrialRecord:
+    if number is None:
+        if board.best is None:
+            raise ConfigError(f"Study {board.study_name!r} has no completed trial to export.")
+        return board.best
+    for r in board.records:
+        if r.number == number:
+            if r.status != "complete":
+                raise ConfigError(f"Trial {number} did not complete ({r.status}); "
+                                  "choose a completed trial.", field="trial")
+            return r
+    raise ConfigError(f"Study {board.study_name!r} has no trial {number}.", field="trial")
+
+
+def _dataset(data, recorded: dict) -> Dataset:
+    if isinstance(data, Dataset):
+        dataset = data
+    else:
+        source = data or recorded.get("source")
+        if not source or source == "<dataframe>":
+            raise DataError("The study was run on an in-memory table; pass the data to export it "
+                            "(--data FILE).")
+        dataset = load_dataset(source)
+    if recorded.get("sha256") and dataset.sha256 != recorded["sha256"]:
+        raise DataError(
+            f"{dataset.source!r} is not the data the study was run on (its content changed: "
+            f"fingerprint {dataset.sha256[:12]}, recorded {recorded['sha256'][:12]}). "
+            "Pass the original file with --data.", path=dataset.source)
+    return dataset
+
+
+def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, record: TrialRecord,
+              importances: dict[str, float], oof: np.ndarray | None, dataset: Dataset,
+              storage_url: str) -> Path:
+    task = prepared.task
+    metric = get_metric(task.metric, task.kind)
+    family = get_family(record.family)
+    schema = schema_from_profile(prepared.profile, prepared.features)
+    metadata: dict[str, Any] = {
+        "task": task.to_dict(),
+        "scores": {
+            "metric": metric.name, "metric_label": metric.label,
+            "greater_is_better": metric.greater_is_better, "cv": prepared.cv_label,
+            "cv_mean": record.score, "cv_std": record.score_std,
+            "fold_scores": list(record.fold_scores), "holdout": None,
+        },
+        "model": {"family": family.name, "label": family.label, "params": record.params},
+        "input_schema": [c.to_dict() for c in schema],
+        "lineage": {
+            "study": board.study_name, "storage": _redact(storage_url), "trial": record.number,
+            "dataset_sha256": dataset.sha256, "source": dataset.source,
+            "rows": task.n_rows,
+        },
+        "importances": importances,
+    }
+    y = prepared.problem.y
+    found: dict[str, Any] = {"history": insights.history_data(board)}
+    if oof is not None and not np.isnan(np.asarray(oof, dtype=float)).all():
+        if task.kind.is_classification:
+            found["confusion"] = insights.confusion_data(y, oof, task.classes)
+            if metric.needs_proba:
+                found["roc"] = insights.roc_data(y, oof, task.classes)
+        else:
+            found["residuals"] = insights.residual_data(y, oof)
+    figures = card_plots(task.kind.value, importances, found)
+    example = dataset.frame[list(prepared.features)].head(MAX_EXAMPLE_ROWS)
+    example_records = [{k: _plain(v) for k, v in row.items()} for row in example.to_dict("records")]
+    extra: dict[str, str | bytes] = dict(figures)
+    extra.update(mlflow_files(metadata, example_records))
+    md, html_card = model_card(metadata, prepared.profile, board, figures)
+    extra["model_card.md"] = md
+    extra["model_card.html"] = html_card
+    return write_bundle(out_dir, model_path, metadata, prepared.profile, extra)
+
+
+def _plain(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def _redact(url: str) -> str:
+    if not url:
+        return ""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL is kept out of the metadata
+        return "<unparseable>"

@@ -1,0 +1,247 @@
+"""The scikit-learn model families AutoML Studio searches, each with its search space."""
+
+from __future__ import annotations
+
+import warnings
+
+from sklearn.ensemble import ExtraTreesClassifier
+from sklearn.ensemble import ExtraTreesRegressor
+from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.svm import SVC
+from sklearn.svm import SVR
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeRegressor
+
+from automl.data._types import TaskKind
+from automl.models._spec import FamilySpec
+from automl.models._spec import SpaceContext
+from automl.preprocess import Style
+
+ALL = (TaskKind.BINARY, TaskKind.MULTICLASS, TaskKind.REGRESSION)
+CLS = (TaskKind.BINARY, TaskKind.MULTICLASS)
+
+# Convergence warnings of capped solvers are expected inside a search; the score says enough.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+
+def _pick(ctx: SpaceContext, classifier, regressor):
+    return classifier if ctx.classification else regressor
+
+
+# -- HistGradientBoosting -------------------------------------------------------------
+
+def _hgb_space(t, ctx):
+    p = "hgb."
+    return {
+        "learning_rate": t.suggest_float(p + "learning_rate", 0.01, 0.3, log=True),
+        "max_iter": t.suggest_int(p + "max_iter", 50, 1000, log=True),
+        "max_leaf_nodes": t.suggest_int(p + "max_leaf_nodes", 8, 128, log=True),
+        "min_samples_leaf": t.suggest_int(p + "min_samples_leaf", 2, 100, log=True),
+        "l2_regularization": t.suggest_float(p + "l2_regularization", 1e-8, 10.0, log=True),
+        "max_features": t.suggest_float(p + "max_features", 0.3, 1.0),
+    }
+
+
+def _hgb_make(params, ctx):
+    cls = _pick(ctx, HistGradientBoostingClassifier, HistGradientBoostingRegressor)
+    cats = list(ctx.categorical_indices) if ctx.categorical_indices else None
+    return cls(
+        **params, categorical_features=cats, random_state=ctx.seed,
+        early_stopping=ctx.n_rows > 10_000, n_iter_no_change=20,
+    )
+
+
+# -- Random forest / extra trees -------------------------------------------------------
+
+def _forest_space(prefix):
+    def space(t, ctx):
+        p = prefix + "."
+        params = {
+            "n_estimators": t.suggest_int(p + "n_estimators", 50, 500, log=True),
+            "max_features": t.suggest_float(p + "max_features", 0.05, 1.0),
+            "min_samples_leaf": t.suggest_int(p + "min_samples_leaf", 1, 30, log=True),
+            "bootstrap": t.suggest_categorical(p + "bootstrap", [True, False]),
+        }
+        if ctx.classification:
+            params["criterion"] = t.suggest_categorical(p + "criterion", ["gini", "entropy"])
+            params["class_weight"] = t.suggest_categorical(p + "class_weight", ["none", "balanced"])
+        return params
+    return space
+
+
+def _forest_make(classifier, regressor):
+    def make(params, ctx):
+        params = dict(params)
+        if params.get("class_weight") == "none":
+            params["class_weight"] = None
+        cls = _pick(ctx, classifier, regressor)
+        return cls(**params, random_state=ctx.seed, n_jobs=1)
+    return make
+
+
+def _forest_default():
+    return {"n_estimators": 200, "max_features": 0.5, "min_samples_leaf": 1, "bootstrap": True}
+
+
+# -- Gradient boosting ----------------------------------------------------------------
+
+def _gb_space(t, ctx):
+    p = "gb."
+    return {
+        "n_estimators": t.suggest_int(p + "n_estimators", 50, 500, log=True),
+        "learning_rate": t.suggest_float(p + "learning_rate", 0.01, 0.3, log=True),
+        "max_depth": t.suggest_int(p + "max_depth", 2, 8),
+        "subsample": t.suggest_float(p + "subsample", 0.5, 1.0),
+        "min_samples_leaf": t.suggest_int(p + "min_samples_leaf", 1, 50, log=True),
+        "max_features": t.suggest_float(p + "max_features", 0.3, 1.0),
+    }
+
+
+def _gb_make(params, ctx):
+    cls = _pick(ctx, GradientBoostingClassifier, GradientBoostingRegressor)
+    return cls(**params, random_state=ctx.seed)
+
+
+# -- Linear ---------------------------------------------------------------------------
+
+def _linear_space(t, ctx):
+    p = "linear."
+    if ctx.classification:
+        return {
+            "C": t.suggest_float(p + "C", 1e-4, 1e3, log=True),
+            "l1_ratio": t.suggest_float(p + "l1_ratio", 0.0, 1.0),
+            "class_weight": t.suggest_categorical(p + "class_weight", ["none", "balanced"]),
+        }
+    return {
+        "alpha": t.suggest_float(p + "alpha", 1e-6, 10.0, log=True),
+        "l1_ratio": t.suggest_float(p + "l1_ratio", 0.0, 1.0),
+    }
+
+
+def _linear_make(params, ctx):
+    params = dict(params)
+    if ctx.classification:
+        if params.get("class_weight") == "none":
+            params["class_weight"] = None
+        # lbfgs is fast for pure L2; elastic net needs saga.
+        solver = "lbfgs" if params["l1_ratio"] == 0.0 else "saga"
+        return LogisticRegression(**params, solver=solver, max_iter=2000, random_state=ctx.seed)
+    return ElasticNet(**params, max_iter=5000, random_state=ctx.seed, selection="random")
+
+
+# -- k-NN, SVM, tree, naive Bayes -----------------------------------------------------
+
+def _knn_space(t, ctx):
+    p = "knn."
+    return {
+        "n_neighbors": t.suggest_int(p + "n_neighbors", 1, 100, log=True),
+        "weights": t.suggest_categorical(p + "weights", ["uniform", "distance"]),
+        "p": t.suggest_categorical(p + "p", [1, 2]),
+    }
+
+
+def _knn_make(params, ctx):
+    n = min(params["n_neighbors"], max(1, int(ctx.n_rows * 0.5)))
+    cls = _pick(ctx, KNeighborsClassifier, KNeighborsRegressor)
+    return cls(**{**params, "n_neighbors": n}, n_jobs=1)
+
+
+def _svm_space(t, ctx):
+    p = "svm."
+    return {
+        "C": t.suggest_float(p + "C", 1e-2, 1e3, log=True),
+        "gamma": t.suggest_float(p + "gamma", 1e-4, 1.0, log=True),
+    }
+
+
+def _svm_make(params, ctx):
+    if ctx.classification:
+        return SVC(**params, probability=True, random_state=ctx.seed)
+    return SVR(**params)
+
+
+def _tree_space(t, ctx):
+    p = "tree."
+    params = {
+        "max_depth": t.suggest_int(p + "max_depth", 2, 30, log=True),
+        "min_samples_leaf": t.suggest_int(p + "min_samples_leaf", 1, 100, log=True),
+    }
+    if ctx.classification:
+        params["criterion"] = t.suggest_categorical(p + "criterion", ["gini", "entropy"])
+    return params
+
+
+def _tree_make(params, ctx):
+    return _pick(ctx, DecisionTreeClassifier, DecisionTreeRegressor)(**params, random_state=ctx.seed)
+
+
+def _nb_space(t, ctx):
+    return {"var_smoothing": t.suggest_float("nb.var_smoothing", 1e-12, 1e-1, log=True)}
+
+
+FAMILIES: tuple[FamilySpec, ...] = (
+    FamilySpec(
+        "hgb", "Histogram gradient boosting",
+        "Boosted trees on binned features: strong and fast on most tables.",
+        ALL, Style.NATIVE, _hgb_space,
+        {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31, "min_samples_leaf": 20,
+         "l2_regularization": 1e-8, "max_features": 1.0},
+        _hgb_make, cost=1.0,
+    ),
+    FamilySpec(
+        "linear", "Linear / logistic (elastic net)",
+        "Weighted sum of the inputs: fast, robust, easy to explain.",
+        ALL, Style.SCALED, _linear_space, {"C": 1.0, "alpha": 1e-3, "l1_ratio": 0.0, "class_weight": "none"},
+        _linear_make, cost=0.3,
+    ),
+    FamilySpec(
+        "et", "Extra trees", "Like a random forest with random split points: faster, smoother.",
+        ALL, Style.TREE, _forest_space("et"),
+        {**_forest_default(), "bootstrap": False, "criterion": "gini", "class_weight": "none"},
+        _forest_make(ExtraTreesClassifier, ExtraTreesRegressor), cost=2.0,
+    ),
+    FamilySpec(
+        "rf", "Random forest", "Many deep trees on bootstrap samples, averaged.",
+        ALL, Style.TREE, _forest_space("rf"),
+        {**_forest_default(), "criterion": "gini", "class_weight": "none"},
+        _forest_make(RandomForestClassifier, RandomForestRegressor), cost=3.0,
+    ),
+    FamilySpec(
+        "knn", "k-nearest neighbours", "Predicts from the most similar training rows.",
+        ALL, Style.SCALED, _knn_space, {"n_neighbors": 5, "weights": "uniform", "p": 2},
+        _knn_make, cost=1.0, max_rows=100_000,
+    ),
+    FamilySpec(
+        "tree", "Decision tree", "One tree of if/else rules: simple to read.",
+        ALL, Style.TREE, _tree_space, {"max_depth": 8, "min_samples_leaf": 5, "criterion": "gini"},
+        _tree_make, cost=0.2,
+    ),
+    FamilySpec(
+        "nb", "Naive Bayes (Gaussian)", "Per-class bell curves: a very fast baseline.",
+        CLS, Style.SCALED, _nb_space, {"var_smoothing": 1e-9},
+        lambda params, ctx: GaussianNB(**params), cost=0.1, accepts_sparse=False,
+    ),
+    FamilySpec(
+        "gb", "Gradient boosting", "Classic boosted trees: accurate, slower on large data.",
+        ALL, Style.TREE, _gb_space,
+        {"n_estimators": 100, "learning_rate": 0.1, "max_depth": 3, "subsample": 1.0,
+         "min_samples_leaf": 1, "max_features": 1.0},
+        _gb_make, cost=4.0, max_rows=200_000,
+    ),
+    FamilySpec(
+        "svm", "Support vector machine (RBF)", "Smooth non-linear boundaries; small data only.",
+        ALL, Style.SCALED, _svm_space, {"C": 1.0, "gamma": 0.01},
+        _svm_make, cost=5.0, max_rows=5_000,
+    ),
+)

@@ -1,0 +1,106 @@
+"""Small scikit-learn transformers the preprocessing needs and scikit-learn lacks.
+
+They follow scikit-learn's estimator contract (parameters stored in ``__init__``, learned
+state with a trailing underscore) so they clone, pickle and tune like any other step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.base import TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+_PARTS = ("year", "month", "day", "dayofweek", "dayofyear", "hour")
+
+
+def to_category_strings(X):
+    """Cast categorical inputs to an object array of strings, keeping missing as NaN.
+
+    Mixed columns (numbers and strings read from a spreadsheet) otherwise break the
+    encoders, and ``1`` vs ``"1"`` at prediction time would be an unseen category.
+    """
+    frame = pd.DataFrame(X)
+    out = np.empty(frame.shape, dtype=object)
+    for j, col in enumerate(frame.columns):
+        s = frame[col]
+        mask = s.isna().to_numpy()
+        values = s.astype(object).to_numpy()
+        column = np.array([_as_str(v) for v in values], dtype=object)
+        column[mask] = np.nan
+        out[:, j] = column
+    return out
+
+
+def _as_str(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))  # 1.0 read from a float column == "1" read from text
+    return str(v)
+
+
+def text_column(X):
+    """A 1-D array of strings from a one-column input, for TfidfVectorizer."""
+    arr = pd.DataFrame(X).iloc[:, 0]
+    return arr.fillna("").astype(str).to_numpy()
+
+
+class DatetimeFeatures(TransformerMixin, BaseEstimator):
+    """Expand datetime columns into numeric parts (year, month, day, weekday, ...).
+
+    Parts that never vary in the training data are dropped (e.g. ``hour`` for dates).
+    Unparseable values become NaN, for the imputer that follows.
+    """
+
+    def __init__(self, parts: tuple[str, ...] = _PARTS):
+        self.parts = parts
+
+    def fit(self, X, y=None):
+        frame = self._to_datetimes(X)
+        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        kept = []
+        for col in frame.columns:
+            for part in self.parts:
+                values = self._part(frame[col], part)
+                if values.nunique(dropna=True) > 1:
+                    kept.append((col, part))
+            kept.append((col, "epoch_days"))
+        self.columns_ = kept
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "columns_")
+        frame = self._to_datetimes(X)
+        if frame.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"DatetimeFeatures was fitted on {self.n_features_in_} columns, got {frame.shape[1]}"
+            )
+        frame.columns = list(self.feature_names_in_)
+        out = np.empty((len(frame), len(self.columns_)), dtype=float)
+        for j, (col, part) in enumerate(self.columns_):
+            out[:, j] = self._part(frame[col], part).to_numpy(dtype=float, na_value=np.nan)
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "columns_")
+        return np.asarray([f"{c}_{p}" for c, p in self.columns_], dtype=object)
+
+    @staticmethod
+    def _to_datetimes(X) -> pd.DataFrame:
+        frame = pd.DataFrame(X).copy()
+        for col in frame.columns:
+            s = frame[col]
+            if not pd.api.types.is_datetime64_any_dtype(s):
+                s = pd.to_datetime(s, errors="coerce", format="mixed")
+            if getattr(s.dt, "tz", None) is not None:
+                s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+            frame[col] = s
+        return frame
+
+    @staticmethod
+    def _part(s: pd.Series, part: str) -> pd.Series:
+        if part == "epoch_days":
+            days = (s - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+            return days.astype(float)
+        return getattr(s.dt, part).astype(float)

@@ -1,0 +1,11 @@
+"""Reading studies back as typed records (the GUI and the CLI both use these)."""
+
+from automl.records import _keys as keys
+from automl.records._records import Leaderboard
+from automl.records._records import StudyInfo
+from automl.records._records import TrialRecord
+from automl.records._records import list_studies
+from automl.records._records import load_study
+from automl.records._records import read_trials
+
+__all__ = ["Leaderboard", "StudyInfo", "TrialRecord", "keys", "list_studies", "load_study", "read_trials"]

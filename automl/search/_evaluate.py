@@ -1,0 +1,206 @@
+"""Scoring one trial: cross-validation of preprocess + model, fold by fold.
+
+This code runs inside the search's worker processes. Preprocessing depends only on the
+model family's input *style* and the fold, so each worker fits it once per (style, fold)
+and reuses the transformed matrices across trials (bounded by ``CACHE_BYTES``); the
+exported Pipeline still contains the preprocessing, fitted on all rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from automl.data._types import TaskSpec
+from automl.explain import permutation_importances
+from automl.metrics import get_metric
+from automl.models import SpaceContext
+from automl.models import get_family
+from automl.preprocess import FeaturePlan
+from automl.preprocess import Style
+from automl.preprocess import build_preprocessor
+from automl.preprocess import native_categorical_indices
+
+CACHE_BYTES = 768 * 2**20
+
+
+class TrialPruned(Exception):
+    """Raised inside the worker when the parent says the trial should stop."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything a worker needs to score trials; built once by the parent.
+
+    Attributes:
+        X: Feature columns (all rows used by the search).
+        y: Target values aligned with X.
+        task: The task.
+        plans: Feature plan per input style.
+        splits: (train indices, validation indices) per fold.
+        seed: Seed for models and randomised preprocessing.
+    """
+
+    X: pd.DataFrame
+    y: np.ndarray
+    task: TaskSpec
+    plans: dict[Style, FeaturePlan]
+    splits: tuple[tuple[np.ndarray, np.ndarray], ...]
+    seed: int
+
+    @property
+    def classes(self) -> np.ndarray | None:
+        return np.asarray(self.task.classes, dtype=object) if self.task.kind.is_classification else None
+
+    def context(self, style: Style, n_rows: int) -> SpaceContext:
+        plan = self.plans[style]
+        cats = native_categorical_indices(plan) if style is Style.NATIVE else None
+        return SpaceContext(
+            task=self.task.kind, n_rows=n_rows, n_features=len(plan.columns), seed=self.seed,
+            n_classes=len(self.task.classes), categorical_indices=tuple(cats) if cats else None,
+        )
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    fold: int
+    score: float
+    fit_seconds: float
+    predict_seconds: float
+
+
+class Evaluator:
+    """Scores trials of a Problem, caching fitted preprocessing per (style, fold)."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.metric = get_metric(problem.task.metric, problem.task.kind)
+        self._cache: OrderedDict[tuple[Style, int], tuple[Any, Any]] = OrderedDict()
+        self._cache_bytes = 0
+
+    def build_pipeline(self, family_name: str, params: dict[str, Any], n_rows: int) -> Pipeline:
+        """An unfitted Pipeline(preprocess, model) for one trial's params."""
+        family = get_family(family_name)
+        p = self.problem
+        pre = build_preprocessor(p.plans[family.style], family.style,
+                                 classification=p.task.kind.is_classification, seed=p.seed)
+        model = family.make(params, p.context(family.style, n_rows))
+        return Pipeline([("preprocess", pre), ("model", model)])
+
+    def run_trial(
+        self, family_name: str, params: dict[str, Any],
+        on_fold: Callable[[FoldResult], bool] | None = None,
+    ) -> tuple[list[FoldResult], np.ndarray]:
+        """Cross-validate one configuration.
+
+        Args:
+            family_name: Registry name of the family.
+            params: The family's bare params.
+            on_fold: Called after each fold; returning False prunes the trial.
+
+        Returns:
+            The fold results and the out-of-fold predictions (probabilities for
+            classification metrics needing them, else predicted values/labels).
+
+        Raises:
+            TrialPruned: ``on_fold`` returned False.
+            Exception: Whatever the model raised; the caller records it.
+        """
+        family = get_family(family_name)
+        p = self.problem
+        n_train = len(p.splits[0][0])
+        model_proto = family.make(params, p.context(family.style, n_train))
+        results: list[FoldResult] = []
+        oof = None
+        for i, (train_idx, valid_idx) in enumerate(p.splits):
+            Xtr, Xva = self._transformed(family.style, i)
+            if sp.issparse(Xtr) and not family.accepts_sparse:
+                Xtr, Xva = Xtr.toarray(), Xva.toarray()
+            model = clone(model_proto)
+            t0 = time.perf_counter()
+            model.fit(Xtr, p.y[train_idx])
+            t1 = time.perf_counter()
+            pred = self._predict(model, Xva)
+            t2 = time.perf_counter()
+            score = self.metric.score(p.y[valid_idx], pred, p.classes)
+            if not np.isfinite(score):
+                raise ValueError(f"the model's {self.metric.label} on fold {i + 1} is not a number "
+                                 "(it predicted NaN or infinite values)")
+            if oof is None:
+                oof = np.full((len(p.y),) + pred.shape[1:], np.nan)
+            oof[valid_idx] = pred
+            result = FoldResult(i, score, t1 - t0, t2 - t1)
+            results.append(result)
+            if on_fold is not None and not on_fold(result):
+                raise TrialPruned
+        return results, oof
+
+    def refit(self, family_name: str, params: dict[str, Any]) -> Pipeline:
+        """Fit the full Pipeline on every row of the problem."""
+        p = self.problem
+        pipe = self.build_pipeline(family_name, params, len(p.y))
+        pipe.fit(p.X, p.y)
+        return pipe
+
+    def importances(self, pipe: Pipeline) -> dict[str, float]:
+        """Permutation importance of each input column for a fitted pipeline."""
+        p = self.problem
+        return permutation_importances(
+            lambda X: self._predict(pipe, X),
+            lambda y, pred: self.metric.score(y, pred, p.classes),
+            p.X, p.y, greater_is_better=self.metric.greater_is_better, seed=p.seed,
+        )
+
+    def _predict(self, model, X) -> np.ndarray:
+        if self.metric.needs_proba:
+            proba = model.predict_proba(X)
+            return _align_proba(proba, model.classes_, self.problem.classes)
+        return np.asarray(model.predict(X))
+
+    def _transformed(self, style: Style, fold: int):
+        key = (style, fold)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        p = self.problem
+        train_idx, valid_idx = p.splits[fold]
+        pre = build_preprocessor(p.plans[style], style,
+                                 classification=p.task.kind.is_classification, seed=p.seed)
+        Xtr = pre.fit_transform(p.X.iloc[train_idx], p.y[train_idx])
+        Xva = pre.transform(p.X.iloc[valid_idx])
+        value = (Xtr, Xva)
+        size = _nbytes(Xtr) + _nbytes(Xva)
+        if size <= CACHE_BYTES:
+            self._cache[key] = value
+            self._cache_bytes += size
+            while self._cache_bytes > CACHE_BYTES:
+                _, old = self._cache.popitem(last=False)
+                self._cache_bytes -= _nbytes(old[0]) + _nbytes(old[1])
+        return value
+
+
+def _align_proba(proba: np.ndarray, model_classes, classes) -> np.ndarray:
+    """Probability columns in the task's class order (a fold may miss a rare class)."""
+    model_classes = list(model_classes)
+    if list(classes) == model_classes:
+        return proba
+    out = np.zeros((proba.shape[0], len(classes)))
+    for j, c in enumerate(model_classes):
+        out[:, list(classes).index(c)] = proba[:, j]
+    return out
+
+
+def _nbytes(X) -> int:
+    if sp.issparse(X):
+        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    return int(getattr(X, "nbytes", 0))

@@ -1,0 +1,117 @@
+"""From a dataset and a RunConfig to the Problem the workers score: task, features, folds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import KFold
+from sklearn.model_selection import ShuffleSplit
+from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.model_selection import train_test_split
+
+from automl.data import Dataset
+from automl.data import Profile
+from automl.data import TaskSpec
+from automl.data import detect_task
+from automl.data import profile_dataset
+from automl.errors import ConfigError
+from automl.errors import DataError
+from automl.preprocess import FeaturePlan
+from automl.preprocess import Style
+from automl.search._config import RunConfig
+from automl.search._evaluate import Problem
+
+HOLDOUT_FRACTION = 0.2
+
+
+@dataclass(frozen=True)
+class Prepared:
+    profile: Profile
+    task: TaskSpec
+    features: tuple[str, ...]
+    problem: Problem  # the rows the search scores (maybe a sample)
+    full: Problem  # every usable row, for the final refit
+    cv: dict  # {"kind", "n_splits", "rows"}
+
+    @property
+    def cv_label(self) -> str:
+        if self.cv["kind"] == "holdout":
+            return f"holdout {int(HOLDOUT_FRACTION * 100)}%"
+        return f"{self.cv['n_splits']}-fold"
+
+
+def prepare(config: RunConfig, dataset: Dataset, profile: Profile | None = None) -> Prepared:
+    """Validate the data against the config and build the Problem.
+
+    Raises:
+        DataError: Bad target, no usable feature.
+        ConfigError: Excluded columns that do not exist.
+    """
+    frame = dataset.frame
+    missing = [c for c in config.exclude if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"Cannot exclude {', '.join(map(repr, missing))}: no such column.",
+                          field="exclude")
+    profile = profile or profile_dataset(dataset, target=config.target)
+    task = detect_task(dataset, config.target, task=config.task, metric=config.metric,
+                       profile=profile)
+    features = profile.feature_columns(config.target, config.exclude)
+    if not features:
+        raise DataError(
+            "No column can be used to predict "
+            f"{config.target!r}: every other column is empty, constant, an identifier or "
+            "excluded. Add informative columns.",
+            column=config.target,
+        )
+    rows = frame[config.target].notna().to_numpy()
+    X = frame.loc[rows, list(features)].reset_index(drop=True)
+    y = frame.loc[rows, config.target].to_numpy()
+    if task.kind.is_classification:
+        y = y.astype(object)
+    else:
+        y = y.astype(float)
+    plans = {s: FeaturePlan.from_profile(profile, config.target, config.exclude, s) for s in Style}
+    full = Problem(X, y, task, plans, (), config.seed)
+
+    Xs, ys = X, y
+    if len(y) > config.max_search_rows:
+        Xs, ys = _sample(X, y, config.max_search_rows, task, config.seed)
+    splits, cv = _splits(ys, task, config)
+    problem = Problem(Xs.reset_index(drop=True), ys, task, plans, splits, config.seed)
+    return Prepared(profile, task, features, problem, full, cv)
+
+
+def _sample(X, y, n, task, seed):
+    stratify = y if task.kind.is_classification and _min_count(y) >= 2 else None
+    Xs, _, ys, _ = train_test_split(X, y, train_size=n, random_state=seed, stratify=stratify)
+    return Xs, ys
+
+
+def _min_count(y) -> int:
+    _, counts = np.unique(y.astype(str), return_counts=True)
+    return int(counts.min())
+
+
+def _splits(y, task: TaskSpec, config: RunConfig):
+    n = len(y)
+    classification = task.kind.is_classification
+    if n < 4:
+        raise DataError(f"Only {n} rows with a target value: too few to train and validate a "
+                        "model. Provide at least a few dozen rows.", column=task.target)
+    if n >= config.holdout_rows:
+        cls = StratifiedShuffleSplit if classification else ShuffleSplit
+        splitter = cls(n_splits=1, test_size=HOLDOUT_FRACTION, random_state=config.seed)
+        cv = {"kind": "holdout", "n_splits": 1, "rows": n}
+    else:
+        k = min(config.cv, n // 2)
+        if classification and _min_count(y) >= 2:
+            splitter = StratifiedKFold(n_splits=min(k, _min_count(y)), shuffle=True,
+                                       random_state=config.seed)
+        else:
+            splitter = KFold(n_splits=k, shuffle=True, random_state=config.seed)
+        cv = {"kind": "kfold", "n_splits": splitter.get_n_splits(), "rows": n}
+    labels = y.astype(str) if classification else y
+    splits = tuple((tr, va) for tr, va in splitter.split(np.zeros(n), labels))
+    return splits, cv

@@ -1,0 +1,508 @@
+"""run_search: the Optuna ask/tell loop with a strict time budget, parallel workers,
+pruning on fold scores, cancel, resume and a final refit."""
+
+from __future__ import annotations
+
+import collections
+import os
+import socket
+import statistics
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+
+import numpy as np
+import optuna
+from optuna.trial import TrialState
+
+from automl.data import Dataset
+from automl.errors import ConfigError
+from automl.errors import DataError
+from automl.errors import SearchError
+from automl.events import Event
+from automl.events import Progress
+from automl.events import RunFinished
+from automl.events import SearchStarted
+from automl.events import TrialFinished
+from automl.metrics import get_metric
+from automl.models import FamilySpec
+from automl.models import families_for
+from automl.models import get_family
+from automl.records import keys as K
+from automl.records._records import TrialRecord
+from automl.search._config import RunConfig
+from automl.search._prepare import Prepared
+from automl.search._prepare import prepare
+from automl.search._versions import library_versions
+from automl.search._workers import Worker
+from automl.search._workers import WorkerPool
+from automl.storage import default_storage_url
+from automl.storage import open_storage
+
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+
+POLL_S = 0.1
+PROGRESS_EVERY_S = 0.5
+EXPORT_RESERVE_S = 2.0  # writing the bundle and its model card
+MAX_CONSECUTIVE_SKIPS = 3
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Refit:
+    """The chosen trial, fitted on every row and saved with joblib at ``path``."""
+
+    trial_number: int
+    family: str
+    params: dict
+    path: str
+    seconds: float
+    importances: dict[str, float]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    study_name: str
+    storage_url: str
+    prepared: Prepared
+    n_complete: int
+    n_pruned: int
+    n_failed: int
+    best_trial: int | None
+    best_score: float | None
+    elapsed_s: float
+    stop_reason: str  # budget | n_trials | cancelled | no_more_time
+    refit: Refit | None = None
+    oof: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # trial -> OOF preds
+
+
+def run_search(
+    config: RunConfig,
+    dataset: Dataset,
+    *,
+    on_event: Callable[[Event], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    refit: bool = True,
+    started_at: float | None = None,
+) -> SearchResult:
+    """Search model families and hyperparameters within ``config.budget_s``.
+
+    Every trial is written to the Optuna storage when it ends (complete, pruned or failed,
+    with its fold scores, times and error message). The budget covers the refit of the best
+    trial (``refit=True``) and leaves ``EXPORT_RESERVE_S`` for writing the bundle.
+
+    Args:
+        config: The run's settings.
+        dataset: The data (target included).
+        on_event: Receives progress events (called on this thread).
+        should_stop: Polled about ten times a second; True stops the search cleanly.
+        refit: Refit the best trial on all rows at the end.
+        started_at: ``time.monotonic()`` when the user's clock started (reading the file
+            counts against the budget too).
+
+    Raises:
+        DataError, ConfigError: Bad data or settings.
+        SearchError: No trial completed (every one failed, or the budget was too short).
+    """
+    return _Search(config, dataset, on_event, should_stop, refit, started_at).run()
+
+
+class _Search:
+    def __init__(self, config, dataset, on_event, should_stop, refit, started_at):
+        self.t0 = started_at if started_at is not None else time.monotonic()
+        self.config = config
+        self.dataset = dataset
+        self.emit = on_event or (lambda e: None)
+        self.should_stop = should_stop or (lambda: False)
+        self.want_refit = refit
+        self.hard_end = self.t0 + config.budget_s
+        self.refit_end = self.t0 + config.budget_s * 1.1 + 5 - EXPORT_RESERVE_S
+        self.running: dict[int, tuple[optuna.Trial, str, list]] = {}  # number -> trial, family, folds
+        self.durations: dict[str, list[float]] = collections.defaultdict(list)
+        self.fold_fit: dict[int, float] = {}  # trial -> mean fold fit seconds
+        self.oof: dict[int, np.ndarray] = {}
+        self.counts = collections.Counter()
+        self.best: tuple[float, int] | None = None
+        self.last_progress = 0.0
+        self.stop_reason = "budget"
+
+    # -- setup -------------------------------------------------------------------------
+
+    def run(self) -> SearchResult:
+        prepared = prepare(self.config, self.dataset)
+        self.prepared = prepared
+        self.metric = get_metric(prepared.task.metric, prepared.task.kind)
+        sparse = bool(prepared.problem.plans and next(iter(prepared.problem.plans.values())).text)
+        self.families = families_for(prepared.task.kind, self.config.families,
+                                     n_rows=len(prepared.problem.y), sparse=sparse)
+        if not self.families:
+            raise ConfigError("No model family fits this task and data size.", field="families")
+        self.storage_url = self.config.storage_url or default_storage_url()
+        self.study = self._open_study()
+        self.emit(SearchStarted(
+            study_name=self.study.study_name, storage_url=self.storage_url,
+            task=prepared.task.kind.value, metric=self.metric.name,
+            greater_is_better=self.metric.greater_is_better, budget_s=self.config.budget_s,
+            n_rows=prepared.task.n_rows, n_features=len(prepared.features),
+            families=tuple(f.name for f in self.families), cv=prepared.cv_label,
+        ))
+        n_workers = min(self.config.n_jobs, os.cpu_count() or 1,
+                        self.config.n_trials or self.config.n_jobs)
+        self.pool = WorkerPool(max(1, n_workers), prepared.problem)
+        try:
+            self._loop()
+            refit = self._refit() if self.want_refit and self.stop_reason != "cancelled" else None
+        finally:
+            self._stop_running("stopped by user" if self.stop_reason == "cancelled"
+                               else "stopped: time budget reached")
+            self.pool.close()
+        self._progress(force=True, phase="done")
+        result = SearchResult(
+            study_name=self.study.study_name, storage_url=self.storage_url, prepared=prepared,
+            n_complete=self.counts["complete"], n_pruned=self.counts["pruned"],
+            n_failed=self.counts["failed"], best_trial=self.best[1] if self.best else None,
+            best_score=self._best_score(), elapsed_s=time.monotonic() - self.t0,
+            stop_reason=self.stop_reason, refit=refit, oof=self.oof,
+        )
+        return result
+
+    def _open_study(self) -> optuna.Study:
+        config, prepared = self.config, self.prepared
+        storage = open_storage(self.storage_url)
+        name = config.study_name or _default_study_name(self.dataset, config.target)
+        exists = any(s.study_name == name for s in storage.get_all_studies())
+        if exists and not config.resume:
+            raise ConfigError(
+                f"A study named {name!r} already exists. Add --resume to continue it, "
+                "or choose another study name.", field="study_name",
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            sampler = optuna.samplers.TPESampler(
+                seed=config.seed if not exists else config.seed + len(storage.get_all_studies()),
+                multivariate=True, group=True, constant_liar=True, n_startup_trials=10,
+            )
+        pruner = optuna.pruners.MedianPruner(n_startup_trials=8, n_warmup_steps=1)
+        study = optuna.create_study(storage=storage, study_name=name, sampler=sampler,
+                                    pruner=pruner, direction=self.metric.direction,
+                                    load_if_exists=True)
+        if exists:
+            self._check_resume(study)
+        else:
+            self._describe_study(study)
+            for f in self.families:
+                study.enqueue_trial(f.default_trial_params(), skip_if_exists=True)
+        return study
+
+    def _describe_study(self, study: optuna.Study) -> None:
+        p, d = self.prepared, self.dataset
+        study.set_user_attr(K.STUDY_CREATED, datetime.now().isoformat(timespec="seconds"))
+        study.set_user_attr(K.STUDY_CONFIG, self.config.to_dict())
+        study.set_user_attr(K.STUDY_TASK, p.task.to_dict())
+        study.set_user_attr(K.STUDY_DATASET, {"source": d.source, "sha256": d.sha256,
+                                              "n_rows": d.n_rows, "n_cols": len(d.columns)})
+        study.set_user_attr(K.STUDY_FEATURES, list(p.features))
+        study.set_user_attr(K.STUDY_CV, p.cv)
+        study.set_user_attr(K.STUDY_VERSIONS, library_versions())
+
+    def _check_resume(self, study: optuna.Study) -> None:
+        recorded = study.user_attrs.get(K.STUDY_DATASET, {})
+        if recorded.get("sha256") and recorded["sha256"] != self.dataset.sha256:
+            raise DataError(
+                f"Study {study.study_name!r} was run on other data (fingerprint "
+                f"{recorded['sha256'][:12]}, this file {self.dataset.sha256[:12]}). Resume it "
+                "with the same data, or start a new study.", path=self.dataset.source,
+            )
+        task = study.user_attrs.get(K.STUDY_TASK, {})
+        if task and (task.get("target"), task.get("metric")) != (self.config.target,
+                                                                 self.metric.name):
+            raise ConfigError(
+                f"Study {study.study_name!r} predicts {task.get('target')!r} scored by "
+                f"{task.get('metric')}; resume it with the same target and metric.",
+                field="study_name",
+            )
+        fail_stale_trials(study)
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+            self._note_best(t.value, t.number)
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        launched = skips = 0
+        n_trials = self.config.n_trials
+        while True:
+            now = time.monotonic()
+            if self.should_stop():
+                self.stop_reason = "cancelled"
+                return
+            search_end = self.hard_end - self._refit_reserve()
+            out_of_time = now >= search_end
+            done_launching = (n_trials is not None and launched >= n_trials) or skips >= MAX_CONSECUTIVE_SKIPS
+            if (out_of_time or done_launching) and not self.pool.busy():
+                if not out_of_time:
+                    self.stop_reason = "n_trials" if skips < MAX_CONSECUTIVE_SKIPS else "no_more_time"
+                return
+            if out_of_time:
+                self._stop_running("stopped: time budget reached")
+                continue
+            while not done_launching and self.pool.idle():
+                started = self._launch(self.pool.idle()[0], search_end)
+                launched += 1
+                skips = 0 if started else skips + 1
+                done_launching = (n_trials is not None and launched >= n_trials) or skips >= MAX_CONSECUTIVE_SKIPS
+            next_deadline = min([w.deadline for w in self.pool.busy()] + [search_end])
+            timeout = min(POLL_S, max(0.0, next_deadline - time.monotonic()))
+            for worker, msg in self.pool.poll(timeout):
+                self._handle(worker, msg)
+            self._enforce_deadlines()
+            self._progress()
+
+    def _launch(self, worker: Worker, search_end: float) -> bool:
+        trial = self.study.ask()
+        family = get_family(trial.suggest_categorical("family", [f.name for f in self.families]))
+        params = family.space(trial, self.prepared.problem.context(family.style, len(self.prepared.problem.y)))
+        trial.set_user_attr(K.TRIAL_OWNER, OWNER)
+        now = time.monotonic()
+        estimate = self._estimate(family)
+        if estimate is not None and now + estimate > search_end:
+            self._finish(trial, family.name, TrialState.PRUNED, [], reason=(
+                f"not started: it would take about {estimate:.0f} s and "
+                f"{max(0.0, search_end - now):.0f} s were left"))
+            return False
+        deadline = min(now + self.config.effective_trial_timeout_s, search_end)
+        self.running[trial.number] = (trial, family.name, [], now)
+        self.pool.submit(worker, ("trial", trial.number, family.name, params), deadline)
+        return True
+
+    def _handle(self, worker: Worker, msg: tuple) -> None:
+        kind = msg[0]
+        if kind == "crashed":
+            number = worker.job[1]
+            self.pool.kill(worker)
+            self._end_running(number, TrialState.FAIL, error=(
+                "WorkerCrashed", f"the process scoring this trial died (exit code {msg[1]})"))
+            return
+        number = msg[1]
+        if number not in self.running:
+            return
+        trial, family, folds, _ = self.running[number]
+        if kind == "fold":
+            folds.append(msg[2])
+            mean = float(np.mean([f.score for f in folds]))
+            trial.report(mean, step=len(folds) - 1)
+            prune = len(folds) < len(self.prepared.problem.splits) and trial.should_prune()
+            worker.conn.send(("prune",) if prune else ("go",))
+            return
+        self.pool.release(worker)
+        if kind == "done":
+            folds[:] = msg[2]
+            self.oof[number] = msg[3]
+            self._end_running(number, TrialState.COMPLETE)
+        elif kind == "pruned":
+            folds[:] = msg[2]
+            self._end_running(number, TrialState.PRUNED,
+                              reason="pruned: its first folds scored below the median of earlier trials")
+        elif kind == "failed":
+            self._end_running(number, TrialState.FAIL, error=(msg[2], msg[3]))
+
+    def _enforce_deadlines(self) -> None:
+        now = time.monotonic()
+        for worker in self.pool.busy():
+            if now >= worker.deadline and worker.job and worker.job[0] == "trial":
+                number = worker.job[1]
+                self.pool.kill(worker)
+                limit = self.config.effective_trial_timeout_s
+                self._end_running(number, TrialState.FAIL, error=(
+                    "TrialTimeout", f"stopped after {now - self.running[number][3]:.1f} s: "
+                    f"over the per-trial limit ({limit:.0f} s) or the time left"))
+
+    def _stop_running(self, reason: str) -> None:
+        for worker in self.pool.busy():
+            job = worker.job
+            self.pool.kill(worker, respawn=False)
+            if job and job[0] == "trial" and job[1] in self.running:
+                self._end_running(job[1], TrialState.PRUNED, reason=reason)
+
+    # -- recording -----------------------------------------------------------------------
+
+    def _end_running(self, number, state, *, error=None, reason=None) -> None:
+        trial, family, folds, started = self.running.pop(number)
+        self._finish(trial, family, state, folds, error=error, reason=reason,
+                     duration=time.monotonic() - started)
+
+    def _finish(self, trial, family, state, folds, *, error=None, reason=None, duration=0.0):
+        scores = [f.score for f in folds]
+        result = {K.FAMILY: family, K.FOLD_SCORES: scores, K.DURATION_SECONDS: round(duration, 4)}
+        if scores:
+            result[K.SCORE_MEAN] = float(np.mean(scores))
+            result[K.SCORE_STD] = float(np.std(scores))
+            result[K.FIT_SECONDS] = float(sum(f.fit_seconds for f in folds))
+            result[K.PREDICT_SECONDS] = float(sum(f.predict_seconds for f in folds))
+        if error:
+            result[K.ERROR_TYPE], result[K.ERROR_MESSAGE] = error
+        if reason:
+            result[K.REASON] = reason
+        trial.set_user_attr(K.TRIAL_RESULT, result)
+        value = result.get(K.SCORE_MEAN) if state is TrialState.COMPLETE else None
+        self.study.tell(trial, value, state=state)
+        status = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned"}.get(state, "failed")
+        self.counts[status] += 1
+        if state is TrialState.COMPLETE:
+            self.durations[family].append(duration)
+            self.fold_fit[trial.number] = result[K.FIT_SECONDS] / len(folds)
+            self._note_best(value, trial.number)
+        elif state is TrialState.FAIL and error and error[0] == "TrialTimeout":
+            self.durations[family].append(duration * 1.5)  # at least this slow
+        self.emit(TrialFinished(
+            number=trial.number, family=family, status=status, score=value,
+            fold_scores=tuple(scores), duration_s=round(duration, 4),
+            message=(f"{error[0]}: {error[1]}" if error else reason),
+        ))
+        self._progress(force=True)
+
+    def _note_best(self, value, number) -> None:
+        if value is None or not np.isfinite(value):
+            return
+        sign = 1 if self.metric.greater_is_better else -1
+        if self.best is None or sign * value > sign * self.best[0]:
+            self.best = (value, number)
+
+    def _best_score(self):
+        return self.best[0] if self.best else None
+
+    def _progress(self, force: bool = False, phase: str = "search") -> None:
+        now = time.monotonic()
+        if not force and now - self.last_progress < PROGRESS_EVERY_S:
+            return
+        self.last_progress = now
+        self.emit(Progress(
+            elapsed_s=round(now - self.t0, 3), budget_s=self.config.budget_s,
+            n_complete=self.counts["complete"], n_pruned=self.counts["pruned"],
+            n_failed=self.counts["failed"], best_score=self._best_score(),
+            best_trial=self.best[1] if self.best else None, phase=phase,
+        ))
+
+    # -- time ------------------------------------------------------------------------------
+
+    def _estimate(self, family: FamilySpec) -> float | None:
+        """Expected seconds of one trial of this family, from what was seen so far."""
+        seen = self.durations.get(family.name)
+        if seen:
+            return statistics.median(seen)
+        known = [(get_family(f).cost, statistics.median(d)) for f, d in self.durations.items() if d]
+        if not known:
+            return None
+        per_cost = statistics.median(d / c for c, d in known)
+        return per_cost * family.cost
+
+    def _refit_reserve(self) -> float:
+        if not self.want_refit or self.best is None:
+            return 0.0
+        fold_fit = self.fold_fit.get(self.best[1])
+        if fold_fit is None:
+            return 0.0
+        p = self.prepared
+        scale = len(p.full.y) / max(1, len(p.problem.splits[0][0]))
+        return min(self.config.budget_s * 0.5, fold_fit * scale * 1.3 + 0.5)
+
+    # -- refit -----------------------------------------------------------------------------
+
+    def _refit(self) -> Refit | None:
+        completed = [TrialRecord.from_frozen(t) for t in self.study.get_trials(
+            deepcopy=False, states=(TrialState.COMPLETE,))]
+        if not completed:
+            self._raise_no_trial()
+        sign = -1 if self.metric.greater_is_better else 1
+        completed.sort(key=lambda r: sign * r.score)
+        self._progress(force=True, phase="refit")
+        pool = WorkerPool(1, self.prepared.full)
+        try:
+            for record in completed[:5]:
+                left = self.refit_end - time.monotonic()
+                fold_fit = (record.fit_seconds or 0.0) / max(1, len(record.fold_scores))
+                scale = len(self.prepared.full.y) / max(1, len(self.prepared.problem.splits[0][0]))
+                if record is not completed[0] and fold_fit * scale > left:
+                    continue
+                fd, path = tempfile.mkstemp(prefix="automl-refit-", suffix=".joblib")
+                os.close(fd)
+                worker = pool.idle()[0] if pool.idle() else pool.workers[0]
+                pool.submit(worker, ("refit", record.family, record.params, path),
+                             self.refit_end)
+                reply = self._await_refit(pool, worker)
+                if reply and reply[0] == "refitted":
+                    return Refit(record.number, record.family, record.params, reply[1],
+                                 reply[2], reply[3])
+                os.unlink(path)
+        finally:
+            pool.close()
+        raise SearchError("The best trials could not be refit on all rows within the time "
+                          "budget. Give the run more time or fewer rows.")
+
+    def _await_refit(self, pool: WorkerPool, worker: Worker):
+        while True:
+            if self.should_stop():
+                pool.kill(worker)
+                self.stop_reason = "cancelled"
+                return None
+            left = worker.deadline - time.monotonic()
+            if left <= 0:
+                pool.kill(worker)
+                return None
+            for _, msg in pool.poll(min(POLL_S, left)):
+                pool.release(worker)
+                if msg[0] == "crashed":
+                    pool.kill(worker)
+                    return None
+                return msg
+
+    def _raise_no_trial(self) -> None:
+        failed = [TrialRecord.from_frozen(t) for t in self.study.get_trials(
+            deepcopy=False, states=(TrialState.FAIL,))]
+        if failed:
+            common = collections.Counter(
+                f"{r.error_type}: {r.error_message}" for r in failed).most_common(1)[0]
+            raise SearchError(f"Every trial failed ({len(failed)}). Most common error "
+                              f"({common[1]}x): {common[0]}")
+        raise SearchError(f"No trial finished within the time budget of "
+                          f"{self.config.budget_s:g} s. Give the run more time.")
+
+
+def fail_stale_trials(study: optuna.Study) -> int:
+    """Mark RUNNING trials left by dead processes of this machine as FAIL. Returns the count."""
+    host = socket.gethostname()
+    storage = study._storage
+    n = 0
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        owner = t.user_attrs.get(K.TRIAL_OWNER, "")
+        owner_host, _, pid = owner.rpartition(":")
+        if owner_host != host or (pid.isdigit() and _alive(int(pid))):
+            continue
+        storage.set_trial_user_attr(t._trial_id, K.TRIAL_RESULT, {
+            K.FAMILY: t.params.get("family"), K.ERROR_TYPE: "Interrupted",
+            K.ERROR_MESSAGE: "the process running this trial stopped (killed or crashed) "
+                             "before it finished"})
+        storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+        n += 1
+    return n
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _default_study_name(dataset: Dataset, target: str) -> str:
+    stem = os.path.splitext(os.path.basename(dataset.source))[0] or "data"
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem).strip("_") or "data"
+    return f"{stem}-{target}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"

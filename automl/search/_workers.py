@@ -1,0 +1,183 @@
+"""Worker processes that score trials, so a slow or crashing model can be stopped for real.
+
+Threads cannot be killed and a model fit holds them for as long as it likes; a process can
+be terminated the moment its trial passes its deadline, and a crash in native code takes
+down only that worker. Each worker runs one trial at a time with one BLAS/OpenMP thread
+(two workers on two cores, no oversubscription). On Linux workers are forked, so the data
+is shared copy-on-write instead of pickled.
+
+Protocol (tuples over a Pipe):
+  parent -> worker: ("trial", number, family, params) | ("refit", family, params, path) | ("exit",)
+  worker -> parent: ("fold", number, FoldResult) then waits for ("go",) or ("prune",)
+                    ("done", number, [FoldResult], oof) | ("pruned", number, [FoldResult])
+                    ("failed", number, error_type, message)
+                    ("refitted", path, seconds, importances) | ("refit_failed", error_type, message)
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait
+from typing import Any
+
+import joblib
+
+from automl.search._evaluate import Evaluator
+from automl.search._evaluate import Problem
+from automl.search._evaluate import TrialPruned
+
+MAX_MESSAGE = 2000
+
+
+def _context() -> mp.context.BaseContext:
+    methods = mp.get_all_start_methods()
+    return mp.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _worker_main(conn: Connection, problem: Problem) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    os.environ["OMP_NUM_THREADS"] = "1"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    evaluator = Evaluator(problem)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg[0] == "exit":
+            return
+        if msg[0] == "trial":
+            _run_trial(conn, evaluator, *msg[1:])
+        elif msg[0] == "refit":
+            _refit(conn, evaluator, *msg[1:])
+
+
+def _run_trial(conn: Connection, evaluator: Evaluator, number: int, family: str, params) -> None:
+    def on_fold(result) -> bool:
+        conn.send(("fold", number, result))
+        return conn.recv()[0] == "go"
+
+    folds: list = []
+    try:
+        folds, oof = evaluator.run_trial(family, params, on_fold=_collect(folds, on_fold))
+    except TrialPruned:
+        conn.send(("pruned", number, folds))
+    except Exception as exc:  # noqa: BLE001 - any model error is recorded, the search goes on
+        conn.send(("failed", number, type(exc).__name__, _message(exc)))
+    else:
+        conn.send(("done", number, folds, oof))
+
+
+def _collect(folds: list, on_fold):
+    def inner(result) -> bool:
+        folds.append(result)
+        return on_fold(result)
+    return inner
+
+
+def _refit(conn: Connection, evaluator: Evaluator, family: str, params, path: str) -> None:
+    try:
+        t0 = time.perf_counter()
+        pipe = evaluator.refit(family, params)
+        seconds = time.perf_counter() - t0
+        joblib.dump(pipe, path)
+        conn.send(("refitted", path, seconds, evaluator.importances(pipe)))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which falls back
+        conn.send(("refit_failed", type(exc).__name__, _message(exc)))
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip() or repr(exc)
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""
+    return (text + where)[:MAX_MESSAGE]
+
+
+@dataclass
+class Worker:
+    process: Any
+    conn: Connection
+    job: tuple | None = None  # what it is doing
+    started: float = 0.0
+    deadline: float = float("inf")
+
+
+class WorkerPool:
+    """A fixed number of worker processes; a killed worker is replaced at once."""
+
+    def __init__(self, n_workers: int, problem: Problem):
+        self._problem = problem
+        self._ctx = _context()
+        self.workers = [self._spawn() for _ in range(n_workers)]
+
+    def _spawn(self) -> Worker:
+        parent, child = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_worker_main, args=(child, self._problem), daemon=True)
+        proc.start()
+        child.close()
+        return Worker(proc, parent)
+
+    def idle(self) -> list[Worker]:
+        return [w for w in self.workers if w.job is None]
+
+    def busy(self) -> list[Worker]:
+        return [w for w in self.workers if w.job is not None]
+
+    def submit(self, worker: Worker, job: tuple, deadline: float) -> None:
+        worker.job = job
+        worker.started = time.monotonic()
+        worker.deadline = deadline
+        worker.conn.send(job)
+
+    def poll(self, timeout: float) -> list[tuple[Worker, tuple]]:
+        """Messages from busy workers, waiting at most ``timeout`` seconds for the first."""
+        by_conn = {w.conn: w for w in self.busy()}
+        if not by_conn:
+            return []
+        out = []
+        for conn in wait(list(by_conn), timeout=max(0.0, timeout)):
+            worker = by_conn[conn]
+            try:
+                out.append((worker, conn.recv()))
+            except (EOFError, OSError):
+                out.append((worker, ("crashed", worker.process.exitcode)))
+        return out
+
+    def release(self, worker: Worker) -> None:
+        worker.job = None
+        worker.deadline = float("inf")
+
+    def kill(self, worker: Worker, respawn: bool = True) -> None:
+        """Stop a worker now (its job is abandoned) and start a fresh one in its place."""
+        worker.process.kill()
+        worker.process.join(timeout=5)
+        worker.conn.close()
+        index = self.workers.index(worker)
+        if respawn:
+            self.workers[index] = self._spawn()
+        else:
+            self.workers.pop(index)
+
+    def close(self) -> None:
+        for w in list(self.workers):
+            if w.job is None and w.process.is_alive():
+                try:
+                    w.conn.send(("exit",))
+                except OSError:
+                    pass
+        deadline = time.monotonic() + 2
+        for w in self.workers:
+            w.process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(timeout=5)
+            w.conn.close()
+        self.workers = []
