@@ -49,7 +49,7 @@ ID_MIN_ROWS = 10
 TEXT_SAMPLE = 5_000
 _BOOL_PAIRS = ({"0", "1"}, {"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"})
 _ID_NAME = re.compile(
-    r"(?i)^(id|uuid|guid|key|index|idx|row|row_?id|row_?num(ber)?|record_?id)$"
+    r"(?i:^(id|uuid|guid|key|index|idx|row|row_?id|row_?num(ber)?|record_?id)$)"
     r"|(?i:[_\s.-](id|uuid|guid|key)$)|(?i:^(id|uuid|guid)[_\s.-])|[a-z0-9](Id|ID|Uuid|UUID)$"
 )
 
@@ -125,7 +125,7 @@ def _profile_column(name: str, column: pd.Series, *, is_target: bool) -> ColumnP
         categories = tuple(sorted({_as_str(v) for v in counts.index}))
     return ColumnProfile(
         name=name, kind=kind, dtype=str(column.dtype), n_missing=n_missing,
-        missing_pct=round(100.0 * n_missing / n_rows, 4) if n_rows else 0.0,
+        missing_pct=100.0 * n_missing / n_rows if n_rows else 0.0,
         n_distinct=len(counts), top=top, categories=categories, **stats,
     )
 
@@ -241,7 +241,7 @@ def _column_warnings(col: ColumnProfile, n_rows: int, *, is_target: bool) -> lis
             "high_cardinality", f"Column {name!r} has {col.n_distinct:,} different values in "
             f"{n_values:,} rows; such a column rarely generalises. Drop it if it is an "
             "identifier or free text.", name))
-    if col.missing_pct > 100 * MANY_MISSING_SHARE:
+    if col.kind.is_feature and col.missing_pct > 100 * MANY_MISSING_SHARE:
         found.append(QualityWarning(
             "many_missing", f"Column {name!r} is {col.missing_pct:.0f}% empty "
             f"({col.n_missing:,} of {n_rows:,} rows); missing values will be imputed.", name))
