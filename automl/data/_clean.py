@@ -23,6 +23,7 @@ __all__ = ["clean_values", "fingerprint", "normalise_names"]
 
 _UNNAMED = re.compile(r"^Unnamed: \d+(_level_\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:([,\u00a0\u202f '])\d{3})+(?:\.\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _DATE_LIKE = re.compile(
     r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
@@ -94,7 +95,7 @@ def _name_text(name: object) -> str:
 
 
 def clean_values(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame, *, decimal_comma: bool = False
 ) -> tuple[pd.DataFrame, list[str], list[tuple[str, int]]]:
     """Normalise cell values column by column (the frame is modified in place and returned).
 
@@ -102,6 +103,12 @@ def clean_values(
     (also with thousands separators) become numeric; a numeric column with a few stray tokens
     ("oops", "?") becomes numeric with those cells missing; date-like columns become
     datetimes. Object columns of mixed Python types become strings, so encoders see one type.
+    pandas' nullable dtypes (Int64, boolean, string...) become plain NumPy-backed ones and
+    durations become seconds, so a table looks the same whatever it was read from.
+
+    Args:
+        frame: The table as read.
+        decimal_comma: Also read "3,5" and "1.234,5" as numbers (files delimited by ";").
 
     Returns:
         The frame, notes for the user, and (column, cells made missing) pairs.
@@ -109,13 +116,16 @@ def clean_values(
     notes: list[str] = []
     coerced: list[tuple[str, int]] = []
     for j, name in enumerate(frame.columns):
-        column = frame.iloc[:, j]
-        if not (ptypes.is_object_dtype(column.dtype) or ptypes.is_string_dtype(column.dtype)):
-            continue
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            continue
-        new, note, n_coerced = _clean_column(str(name), column)
-        if new is not column:
+        original = frame.iloc[:, j]
+        column, note = _plain_dtype(str(name), original)
+        if note:
+            notes.append(note)
+        new, note, n_coerced = column, None, 0
+        if (ptypes.is_object_dtype(column.dtype) or ptypes.is_string_dtype(column.dtype)) and (
+            not isinstance(column.dtype, pd.CategoricalDtype)
+        ):
+            new, note, n_coerced = _clean_column(str(name), column, decimal_comma)
+        if new is not original:
             frame.isetitem(j, new)
         if note:
             notes.append(note)
@@ -124,7 +134,34 @@ def clean_values(
     return frame, notes, coerced
 
 
-def _clean_column(name: str, column: pd.Series) -> tuple[pd.Series, str | None, int]:
+def _plain_dtype(name: str, column: pd.Series) -> tuple[pd.Series, str | None]:
+    """Nullable extension dtypes -> NumPy-backed dtypes (NaN for missing); durations -> seconds."""
+    dtype = column.dtype
+    if ptypes.is_timedelta64_dtype(dtype):
+        seconds = column.dt.total_seconds()
+        return seconds, f"column {name!r}: durations read as seconds"
+    if not isinstance(dtype, pd.api.extensions.ExtensionDtype) or isinstance(
+        dtype, pd.CategoricalDtype | pd.DatetimeTZDtype
+    ):
+        return column, None
+    if isinstance(dtype, pd.StringDtype):
+        if dtype.na_value is np.nan:
+            return column, None
+        return column.astype(object).where(column.notna(), np.nan).astype("str"), None
+    has_missing = bool(column.isna().any())
+    if ptypes.is_bool_dtype(dtype):
+        return (column.astype(object).where(column.notna(), np.nan) if has_missing
+                else column.astype(bool)), None
+    if ptypes.is_integer_dtype(dtype) and not has_missing:
+        return column.astype("int64"), None
+    if ptypes.is_numeric_dtype(dtype):
+        return column.astype("float64"), None
+    return column, None
+
+
+def _clean_column(
+    name: str, column: pd.Series, decimal_comma: bool = False
+) -> tuple[pd.Series, str | None, int]:
     if ptypes.is_object_dtype(column.dtype):
         column = _from_objects(column)
         if not ptypes.is_string_dtype(column.dtype) or ptypes.is_object_dtype(column.dtype):
@@ -138,7 +175,7 @@ def _clean_column(name: str, column: pd.Series) -> tuple[pd.Series, str | None, 
         uniques, stripped = uniques[keep], stripped[keep]
     if uniques.empty:  # nothing but missing: the same dtype whatever the file format
         return pd.Series(np.nan, index=column.index, dtype="float64", name=column.name), None, 0
-    result = _as_numbers(name, column, stripped)
+    result = _as_numbers(name, column, stripped, decimal_comma)
     if result is not None:
         return result
     result = _as_datetimes(name, column, stripped)
@@ -152,12 +189,14 @@ def _from_objects(column: pd.Series) -> pd.Series:
     values = column.dropna()
     if values.empty:
         return pd.Series(np.nan, index=column.index, dtype="float64", name=column.name)
-    kinds = {type(v) for v in values.head(10_000)} | {type(v) for v in values.tail(100)}
+    kinds = set(map(type, values.to_numpy()))
     if all(issubclass(k, bool | np.bool_) for k in kinds):
         return column
-    if all(issubclass(k, int | float | decimal.Decimal | np.number) for k in kinds):
-        if not any(issubclass(k, bool | np.bool_) for k in kinds):
-            return pd.to_numeric(column, errors="coerce")
+    if all(
+        issubclass(k, int | float | decimal.Decimal | np.number) and not issubclass(k, bool | np.bool_)
+        for k in kinds
+    ):
+        return pd.to_numeric(column)
     if all(issubclass(k, dt.date | pd.Timestamp | np.datetime64) for k in kinds):
         try:
             return pd.to_datetime(column, errors="coerce", format="mixed")
@@ -175,12 +214,15 @@ def _cell_text(value: object) -> str:
 
 
 def _as_numbers(
-    name: str, column: pd.Series, stripped: pd.Series
+    name: str, column: pd.Series, stripped: pd.Series, decimal_comma: bool
 ) -> tuple[pd.Series, str | None, int] | None:
     parsed = pd.to_numeric(stripped, errors="coerce")
     bad = parsed.isna().to_numpy()
     if not bad.any():
         return pd.to_numeric(column.str.strip()), None, 0
+    if decimal_comma and stripped.str.fullmatch(_DECIMAL_COMMA.pattern).all():
+        text = column.str.strip().str.replace(".", "", regex=False).str.replace(",", ".")
+        return pd.to_numeric(text), f"column {name!r}: decimal comma read as numbers", 0
     thousands = _thousands_separator(stripped)
     if thousands is not None:
         numbers = pd.to_numeric(column.str.strip().str.replace(thousands, "", regex=False))

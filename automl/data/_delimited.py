@@ -33,7 +33,7 @@ _SHOWN = {"\t": "tab", " ": "space"}
 def read_delimited(
     path: Path, *, sep: str | None, encoding: str | None, max_rows: int | None,
     default_sep: str | None = None,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, list[str], str]:
     """Read a delimited text file.
 
     Args:
@@ -45,7 +45,8 @@ def read_delimited(
             detection when ``sep`` is None.
 
     Returns:
-        The frame (column names exactly as in the header) and notes on what was detected.
+        The frame (column names exactly as in the header), notes on what was detected, and
+        the delimiter used.
 
     Raises:
         DataError: Binary content, no columns, rows longer than the header, mixed
@@ -83,7 +84,7 @@ def read_delimited(
                    notes=notes)
     if header is not None and len(header) == frame.shape[1]:
         frame.columns = header
-    return frame, notes
+    return frame, notes, sep
 
 
 # -- encoding --------------------------------------------------------------------------------

@@ -84,7 +84,9 @@ def load_dataset(
     _check_file(path)
     kind = _FORMATS.get(path.suffix.lower()) or _sniff_format(path)
     try:
-        frame, notes = _read(kind, path, sep=sep, encoding=encoding, sheet=sheet, max_rows=max_rows)
+        frame, notes, used_sep = _read(
+            kind, path, sep=sep, encoding=encoding, sheet=sheet, max_rows=max_rows
+        )
     except DataError:
         raise
     except MemoryError as exc:
@@ -98,20 +100,23 @@ def load_dataset(
             "Check that the file is a valid table of that format, or save it again as CSV.",
             path=str(path),
         ) from exc
-    return _finish(frame, str(path), notes, path=path)
+    return _finish(frame, str(path), notes, path=path, decimal_comma=used_sep in (";", "\t", "|"))
 
 
-def _read(kind: str, path: Path, *, sep, encoding, sheet, max_rows) -> tuple[pd.DataFrame, list[str]]:
+def _read(
+    kind: str, path: Path, *, sep, encoding, sheet, max_rows
+) -> tuple[pd.DataFrame, list[str], str | None]:
+    """(frame with names as read, notes, the delimiter for text files)."""
     if kind == "csv":
         return read_delimited(
             path, sep=sep, encoding=encoding, max_rows=max_rows,
             default_sep=_DEFAULT_SEP.get(path.suffix.lower()),
         )
     if kind == "excel":
-        return _read_excel(path, sheet=sheet, max_rows=max_rows)
+        return (*_read_excel(path, sheet=sheet, max_rows=max_rows), None)
     if kind == "parquet":
-        return _read_parquet(path, max_rows=max_rows)
-    return _read_json(path, encoding=encoding, max_rows=max_rows, lines=kind == "jsonl")
+        return (*_read_parquet(path, max_rows=max_rows), None)
+    return (*_read_json(path, encoding=encoding, max_rows=max_rows, lines=kind == "jsonl"), None)
 
 
 def _check_file(path: Path) -> None:
@@ -148,7 +153,10 @@ def _sniff_format(path: Path) -> str:
     return "csv"
 
 
-def _finish(frame: pd.DataFrame, source: str, notes: list[str], *, path: Path | None) -> Dataset:
+def _finish(
+    frame: pd.DataFrame, source: str, notes: list[str], *, path: Path | None,
+    decimal_comma: bool = False,
+) -> Dataset:
     """Names, values, checks and fingerprint: the same for every format."""
     where = _name(path) if path is not None else "The DataFrame"
     quoted = repr(where) if path is not None else where
@@ -165,7 +173,7 @@ def _finish(frame: pd.DataFrame, source: str, notes: list[str], *, path: Path | 
     names, renamed = normalise_names(list(frame.columns))
     frame.columns = names
     frame = frame.reset_index(drop=True)
-    frame, value_notes, coerced = clean_values(frame)
+    frame, value_notes, coerced = clean_values(frame, decimal_comma=decimal_comma)
     return Dataset(
         frame=frame,
         source=source,

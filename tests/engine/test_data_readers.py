@@ -382,3 +382,29 @@ def test_short_rows_are_padded_with_missing(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text("a,b,c\n1,2\n3,4,5\n", encoding="utf-8")
     assert load_dataset(path).frame["c"].isna().tolist() == [True, False]
+
+
+def test_decimal_comma_in_semicolon_files(tmp_path: Path) -> None:
+    path = tmp_path / "eu.csv"
+    path.write_text("a;b;c\n3,5;1.234,5;x\n4;2,25;y\n", encoding="utf-8")
+    ds = load_dataset(path)
+    assert ds.frame["a"].tolist() == [3.5, 4.0]
+    assert ds.frame["b"].tolist() == [1234.5, 2.25]
+    assert "column 'a': decimal comma read as numbers" in ds.notes
+
+
+def test_nullable_and_duration_dtypes_become_plain_dtypes() -> None:
+    frame = pd.DataFrame({
+        "i": pd.array([1, None, 3], dtype="Int64"),
+        "j": pd.array([1, 2, 3], dtype="Int64"),
+        "b": pd.array([True, None, False], dtype="boolean"),
+        "s": pd.array(["a", None, "c"], dtype="string"),
+        "t": pd.to_timedelta([1, 2, 3], unit="h"),
+    })
+    ds = load_dataset(frame)
+    assert {c: str(t) for c, t in ds.frame.dtypes.items()} == {
+        "i": "float64", "j": "int64", "b": "object", "s": "str", "t": "float64",
+    }
+    assert ds.frame["t"].tolist() == [3600.0, 7200.0, 10800.0]
+    assert ds.frame["s"].isna().tolist() == [False, True, False]
+    assert "column 't': durations read as seconds" in ds.notes
