@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import numbers
 import os
 import zipfile
 from pathlib import Path
@@ -35,7 +36,7 @@ _FORMATS = {
 }
 _DEFAULT_SEP = {".tsv": "\t", ".tab": "\t"}
 _LABELS = {
-    "csv": "delimited text", "excel": "an Excel workbook", "parquet": "Parquet", "json": "JSON",
+    "unknown": "a table", "csv": "delimited text", "excel": "an Excel workbook", "parquet": "Parquet", "json": "JSON",
     "jsonl": "JSON lines",
 }
 # What the libraries raise on bad input. Caught at this boundary only, and always re-raised
@@ -72,7 +73,9 @@ def load_dataset(
         DataError: The file is missing, empty, unreadable, corrupt or not a table.
         ConfigError: ``max_rows`` is not a positive integer.
     """
-    if max_rows is not None and (isinstance(max_rows, bool) or int(max_rows) < 1):
+    if max_rows is not None and (
+        isinstance(max_rows, bool) or not isinstance(max_rows, numbers.Integral) or max_rows < 1
+    ):
         raise ConfigError(
             f"max_rows must be a positive number of rows, got {max_rows!r}.", field="max_rows"
         )
@@ -82,8 +85,10 @@ def load_dataset(
         return _finish(frame.copy(), "<dataframe>", notes, path=None)
     path = Path(os.fspath(source))
     _check_file(path)
-    kind = _FORMATS.get(path.suffix.lower()) or _sniff_format(path)
+    kind = _FORMATS.get(path.suffix.lower()) or "unknown"
     try:
+        if kind == "unknown":
+            kind = _sniff_format(path)
         frame, notes, used_sep = _read(
             kind, path, sep=sep, encoding=encoding, sheet=sheet, max_rows=max_rows
         )
@@ -120,18 +125,25 @@ def _read(
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+        size = path.stat().st_size if exists and not is_dir else -1
+    except OSError as exc:  # a name too long, a broken network drive...
+        raise DataError(
+            f"{str(path)!r} cannot be opened ({_reason(exc)}). Check the path.", path=str(path)
+        ) from exc
+    if not exists:
         raise DataError(
             f"File {str(path)!r} does not exist. Check the path, or choose another file.",
             path=str(path),
         )
-    if path.is_dir():
+    if is_dir:
         raise DataError(
             f"{str(path)!r} is a folder, not a file. Choose a data file "
             "(CSV, TSV, Excel, Parquet or JSON).",
             path=str(path),
         )
-    if path.stat().st_size == 0:
+    if size == 0:
         raise DataError(
             f"{_name(path)!r} is empty (0 bytes). Choose a file with a header row and at least "
             "one data row.",
@@ -166,8 +178,9 @@ def _finish(
             path=None if path is None else str(path),
         )
     if len(frame) == 0:
+        what = "a header" if path is not None else "columns"
         raise DataError(
-            f"{quoted} has a header but no data rows. Choose a file with at least one data row.",
+            f"{quoted} has {what} but no data rows. Choose a table with at least one data row.",
             path=None if path is None else str(path),
         )
     names, renamed = normalise_names(list(frame.columns))
