@@ -41,6 +41,8 @@ _DATE_FORMATS = (
     "%Y.%m.%d", "%m/%d/%y", "%d/%m/%y", "%d.%m.%y",
 )
 MIXED_DATES_MIN_SHARE = 0.95  # a column parses as dates with format="mixed" only above this
+MIXED_DATES_MAX_DISTINCT = 200_000  # format="mixed" parses value by value: skip above this
+DATE_SAMPLE = 500  # distinct values that decide whether a column looks like dates
 STRAY_MAX_SHARE = 0.05  # at most this share of cells may be non-numeric tokens...
 STRAY_MAX_DISTINCT = 3  # ...with at most this many distinct tokens, for a numeric column
 STRAY_MIN_NUMBERS = 5  # and at least this many real numbers
@@ -196,7 +198,8 @@ def _from_objects(column: pd.Series) -> pd.Series:
         issubclass(k, int | float | decimal.Decimal | np.number) and not issubclass(k, bool | np.bool_)
         for k in kinds
     ):
-        return pd.to_numeric(column)
+        numbers = pd.to_numeric(column)
+        return numbers if numbers.dtype != object else numbers.astype("float64")  # huge ints
     if all(issubclass(k, dt.date | pd.Timestamp | np.datetime64) for k in kinds):
         try:
             return pd.to_datetime(column, errors="coerce", format="mixed")
@@ -216,6 +219,8 @@ def _cell_text(value: object) -> str:
 def _as_numbers(
     name: str, column: pd.Series, stripped: pd.Series, decimal_comma: bool
 ) -> tuple[pd.Series, str | None, int] | None:
+    if not _may_be_numbers(stripped.head(DATE_SAMPLE), decimal_comma):
+        return None  # cheap rejection of ordinary text columns (a sample of distinct values)
     parsed = pd.to_numeric(stripped, errors="coerce")
     bad = parsed.isna().to_numpy()
     if not bad.any():
@@ -243,6 +248,15 @@ def _as_numbers(
     return numbers, note, n_tokens
 
 
+def _may_be_numbers(sample: pd.Series, decimal_comma: bool) -> bool:
+    bad = sample[pd.to_numeric(sample, errors="coerce").isna()]
+    if len(bad) <= STRAY_MAX_DISTINCT:
+        return True
+    if bad.str.fullmatch(_THOUSANDS.pattern).all():
+        return True
+    return decimal_comma and bool(bad.str.fullmatch(_DECIMAL_COMMA.pattern).all())
+
+
 def _thousands_separator(stripped: pd.Series) -> str | None:
     grouped = stripped.str.fullmatch(_THOUSANDS.pattern)
     if not grouped.any():
@@ -257,19 +271,21 @@ def _thousands_separator(stripped: pd.Series) -> str | None:
 def _as_datetimes(
     name: str, column: pd.Series, stripped: pd.Series
 ) -> tuple[pd.Series, str | None, int] | None:
-    sample = stripped.head(500)
+    sample = stripped.head(DATE_SAMPLE)
     date_like = sample.str.fullmatch(_DATE_LIKE.pattern) | sample.str.contains(
         _MONTH_NAME.pattern, regex=True
     )
     if date_like.mean() < MIXED_DATES_MIN_SHARE:
         return None
     values = column.str.strip()
-    for fmt in _DATE_FORMATS:
-        parsed = _to_datetime(stripped, fmt)
-        if parsed is not None and parsed.notna().all():
+    for fmt in _DATE_FORMATS:  # a format must parse the whole sample before it is tried on all
+        if _parsed_share(sample, fmt) == 1.0 and _parsed_share(stripped, fmt) == 1.0:
             return _to_datetime(values, fmt), None, 0
-    parsed = _to_datetime(stripped, "mixed")
-    if parsed is None or parsed.notna().mean() < MIXED_DATES_MIN_SHARE:
+    if len(stripped) > MIXED_DATES_MAX_DISTINCT:
+        return None  # dateutil parses one value at a time: too slow for this many
+    if _parsed_share(sample, "mixed") < MIXED_DATES_MIN_SHARE:
+        return None
+    if _parsed_share(stripped, "mixed") < MIXED_DATES_MIN_SHARE:
         return None
     full = _to_datetime(values, "mixed")
     if full is None:
@@ -279,6 +295,11 @@ def _as_datetimes(
     if lost:
         note += f"; {lost} value(s) that are not dates read as missing"
     return full, note, lost
+
+
+def _parsed_share(values: pd.Series, fmt: str) -> float:
+    parsed = _to_datetime(values, fmt)
+    return 0.0 if parsed is None or len(values) == 0 else float(parsed.notna().mean())
 
 
 def _to_datetime(values: pd.Series, fmt: str) -> pd.Series | None:
