@@ -36,9 +36,21 @@ _MONTH_NAME = re.compile(
 )
 _DATE_FORMATS = (
     "ISO8601",
-    "%m/%d/%Y", "%d/%m/%Y", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M:%S", "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d-%m-%Y", "%m-%d-%Y", "%Y/%m/%d",
-    "%Y.%m.%d", "%m/%d/%y", "%d/%m/%y", "%d.%m.%y",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d.%m.%Y",
+    "%d.%m.%Y %H:%M",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%m/%d/%y",
+    "%d/%m/%y",
+    "%d.%m.%y",
 )
 MIXED_DATES_MIN_SHARE = 0.95  # a column parses as dates with format="mixed" only above this
 MIXED_DATES_MAX_DISTINCT = 200_000  # format="mixed" parses value by value: skip above this
@@ -75,7 +87,8 @@ def normalise_names(names: Sequence[object]) -> tuple[list[str], list[tuple[str,
         taken.add(new)
         out.append(new)
     renamed = [
-        (_original_text(name), new) for name, new in zip(names, out, strict=True)
+        (_original_text(name), new)
+        for name, new in zip(names, out, strict=True)
         if _original_text(name) != new
     ]
     return out, renamed
@@ -152,8 +165,11 @@ def _plain_dtype(name: str, column: pd.Series) -> tuple[pd.Series, str | None]:
         return column.astype(object).where(column.notna(), np.nan).astype("str"), None
     has_missing = bool(column.isna().any())
     if ptypes.is_bool_dtype(dtype):
-        return (column.astype(object).where(column.notna(), np.nan) if has_missing
-                else column.astype(bool)), None
+        return (
+            column.astype(object).where(column.notna(), np.nan)
+            if has_missing
+            else column.astype(bool)
+        ), None
     if ptypes.is_integer_dtype(dtype) and not has_missing:
         return column.astype("int64"), None
     if ptypes.is_numeric_dtype(dtype):
@@ -195,7 +211,8 @@ def _from_objects(column: pd.Series) -> pd.Series:
     if all(issubclass(k, bool | np.bool_) for k in kinds):
         return column
     if all(
-        issubclass(k, int | float | decimal.Decimal | np.number) and not issubclass(k, bool | np.bool_)
+        issubclass(k, int | float | decimal.Decimal | np.number)
+        and not issubclass(k, bool | np.bool_)
         for k in kinds
     ):
         numbers = pd.to_numeric(column)
@@ -231,7 +248,9 @@ def _as_numbers(
     thousands = _thousands_separator(stripped)
     if thousands is not None:
         numbers = pd.to_numeric(column.str.strip().str.replace(thousands, "", regex=False))
-        shown = {" ": "space", "\u00a0": "space", "\u202f": "space"}.get(thousands, repr(thousands))
+        shown = {" ": "space", "\u00a0": "space", "\u202f": "space"}.get(
+            thousands, repr(thousands)
+        )
         return numbers, f"column {name!r}: thousands separator {shown} removed, read as numbers", 0
     n_good_distinct = int((~bad).sum())
     if n_good_distinct == 0 or int(bad.sum()) > STRAY_MAX_DISTINCT:

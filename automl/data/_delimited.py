@@ -31,7 +31,11 @@ _SHOWN = {"\t": "tab", " ": "space"}
 
 
 def read_delimited(
-    path: Path, *, sep: str | None, encoding: str | None, max_rows: int | None,
+    path: Path,
+    *,
+    sep: str | None,
+    encoding: str | None,
+    max_rows: int | None,
     default_sep: str | None = None,
 ) -> tuple[pd.DataFrame, list[str], str]:
     """Read a delimited text file.
@@ -80,8 +84,9 @@ def read_delimited(
         records = list(_records(text, sep, complete, SAMPLE_RECORDS))
         _check_rows(path, records, sep)
         header = records[0][1] if records else None
-    frame = _parse(path, sep=sep, encoding=used, max_rows=max_rows, guessed=not encoding,
-                   notes=notes)
+    frame = _parse(
+        path, sep=sep, encoding=used, max_rows=max_rows, guessed=not encoding, notes=notes
+    )
     if header is not None and len(header) == frame.shape[1]:
         frame.columns = header
     return frame, notes, sep
@@ -159,7 +164,8 @@ def _check_is_text(path: Path, text: str) -> None:
     if "\x00" in sample:
         raise _binary(path)
     control = sum(
-        1 for ch in sample
+        1
+        for ch in sample
         if ch not in "\t\r\n" and (unicodedata.category(ch) == "Cc" or ch == "\ufffd")
     )
     if control > max(2, BINARY_MAX_CONTROL_SHARE * len(sample)):
@@ -177,9 +183,7 @@ def _binary(path: Path) -> DataError:
 # -- delimiter and shape ---------------------------------------------------------------------
 
 
-def _records(
-    text: str, sep: str, complete: bool, limit: int
-) -> Iterator[tuple[int, list[str]]]:
+def _records(text: str, sep: str, complete: bool, limit: int) -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) of the first non-blank records of the sample."""
     if not complete:
         cut = text.rfind("\n")
@@ -279,8 +283,13 @@ def _read_csv(path: Path, *, sep: str, encoding: str, max_rows: int | None) -> p
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
             warnings.simplefilter("error", pd.errors.ParserWarning)
             return pd.read_csv(
-                path, sep=sep, encoding=encoding, nrows=max_rows, index_col=False,
-                engine="c" if len(sep) == 1 else "python", on_bad_lines="error",
+                path,
+                sep=sep,
+                encoding=encoding,
+                nrows=max_rows,
+                index_col=False,
+                engine="c" if len(sep) == 1 else "python",
+                on_bad_lines="error",
             )
     except pd.errors.ParserWarning as exc:
         raise DataError(
@@ -307,7 +316,7 @@ def _parser_error(path: Path, exc: Exception, sep: str) -> DataError:
     match = _EOF_QUOTE.search(text)
     if match:
         return DataError(
-            f"{path.name!r} has a quote (\") opened near row {match.group(1)} that is never "
+            f'{path.name!r} has a quote (") opened near row {match.group(1)} that is never '
             "closed. Close the quote, or remove the stray quote character.",
             path=str(path),
         )

@@ -81,13 +81,17 @@ def profile_dataset(dataset: Dataset, target: str | None = None) -> Profile:
         for j, name in enumerate(frame.columns)
     )
     n_duplicates = _count_duplicates(frame)
-    warnings = [w for c in columns for w in _column_warnings(c, n_rows, is_target=c.name == target)]
+    warnings = [
+        w for c in columns for w in _column_warnings(c, n_rows, is_target=c.name == target)
+    ]
     if n_duplicates:
-        warnings.append(QualityWarning(
-            "duplicate_rows",
-            f"{n_duplicates:,} row(s) are exact copies of earlier rows; duplicates can make "
-            "cross-validation scores look better than they are.",
-        ))
+        warnings.append(
+            QualityWarning(
+                "duplicate_rows",
+                f"{n_duplicates:,} row(s) are exact copies of earlier rows; duplicates can make "
+                "cross-validation scores look better than they are.",
+            )
+        )
     warnings += [
         QualityWarning("renamed_column", f"Column {old!r} was renamed to {new!r}.", new, "info")
         for old, new in dataset.renamed
@@ -104,8 +108,12 @@ def profile_dataset(dataset: Dataset, target: str | None = None) -> Profile:
     if target is not None:
         warnings += _target_warnings(frame, target, columns)
     return Profile(
-        n_rows=n_rows, n_cols=frame.shape[1], columns=columns, warnings=tuple(warnings),
-        n_duplicate_rows=n_duplicates, target=target,
+        n_rows=n_rows,
+        n_cols=frame.shape[1],
+        columns=columns,
+        warnings=tuple(warnings),
+        n_duplicate_rows=n_duplicates,
+        target=target,
     )
 
 
@@ -124,9 +132,15 @@ def _profile_column(name: str, column: pd.Series, *, is_target: bool) -> ColumnP
     if kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN) and len(counts) <= MAX_CATEGORIES:
         categories = tuple(sorted({_as_str(v) for v in counts.index}))
     return ColumnProfile(
-        name=name, kind=kind, dtype=str(column.dtype), n_missing=n_missing,
+        name=name,
+        kind=kind,
+        dtype=str(column.dtype),
+        n_missing=n_missing,
         missing_pct=100.0 * n_missing / n_rows if n_rows else 0.0,
-        n_distinct=len(counts), top=top, categories=categories, **stats,
+        n_distinct=len(counts),
+        top=top,
+        categories=categories,
+        **stats,
     )
 
 
@@ -153,8 +167,11 @@ def _kind(name: str, column: pd.Series, counts: pd.Series, *, is_target: bool) -
     id_name = bool(_ID_NAME.search(name))
     if ptypes.is_numeric_dtype(column.dtype):
         integer = ptypes.is_integer_dtype(column.dtype)
-        if integer and unique and not is_target and (
-            id_name or (n_values >= ID_MIN_ROWS and column.is_monotonic_increasing)
+        if (
+            integer
+            and unique
+            and not is_target
+            and (id_name or (n_values >= ID_MIN_ROWS and column.is_monotonic_increasing))
         ):
             return ColumnKind.IDENTIFIER
         return ColumnKind.NUMERIC
@@ -190,7 +207,9 @@ def _stats(column: pd.Series, kind: ColumnKind) -> dict[str, object]:
     if finite.size == 0:
         return {}
     return {
-        "min": float(finite.min()), "max": float(finite.max()), "mean": float(finite.mean()),
+        "min": float(finite.min()),
+        "max": float(finite.max()),
+        "mean": float(finite.mean()),
         "std": float(finite.std(ddof=1)) if finite.size > 1 else 0.0,
     }
 
@@ -218,33 +237,63 @@ def _column_warnings(col: ColumnProfile, n_rows: int, *, is_target: bool) -> lis
     name, found = col.name, []
     if col.kind is ColumnKind.EMPTY:
         what = "the target cannot be used" if is_target else "it is ignored"
-        found.append(QualityWarning(
-            "all_missing", f"Column {name!r} has no values (all {n_rows:,} rows are empty); "
-            f"{what}.", name))
+        found.append(
+            QualityWarning(
+                "all_missing",
+                f"Column {name!r} has no values (all {n_rows:,} rows are empty); {what}.",
+                name,
+            )
+        )
         return found
     if col.kind is ColumnKind.CONSTANT and not is_target:
         value = col.top[0][0] if col.top else ""
-        found.append(QualityWarning(
-            "constant", f"Column {name!r} has the same value ({value!r}) in every row; "
-            "it is ignored.", name))
+        found.append(
+            QualityWarning(
+                "constant",
+                f"Column {name!r} has the same value ({value!r}) in every row; it is ignored.",
+                name,
+            )
+        )
     if col.kind is ColumnKind.IDENTIFIER:
-        found.append(QualityWarning(
-            "identifier", f"Column {name!r} looks like an identifier (a different value in "
-            "each row); it is not used as a feature.", name, "info"))
+        found.append(
+            QualityWarning(
+                "identifier",
+                f"Column {name!r} looks like an identifier (a different value in "
+                "each row); it is not used as a feature.",
+                name,
+                "info",
+            )
+        )
     n_values = n_rows - col.n_missing
-    if col.kind is ColumnKind.CATEGORICAL and not is_target and (
-        col.n_distinct > HIGH_CARDINALITY_LEVELS
-        or (col.n_distinct > HIGH_CARDINALITY_MIN_LEVELS
-            and col.n_distinct > HIGH_CARDINALITY_SHARE * n_values)
+    if (
+        col.kind is ColumnKind.CATEGORICAL
+        and not is_target
+        and (
+            col.n_distinct > HIGH_CARDINALITY_LEVELS
+            or (
+                col.n_distinct > HIGH_CARDINALITY_MIN_LEVELS
+                and col.n_distinct > HIGH_CARDINALITY_SHARE * n_values
+            )
+        )
     ):
-        found.append(QualityWarning(
-            "high_cardinality", f"Column {name!r} has {col.n_distinct:,} different values in "
-            f"{n_values:,} rows; such a column rarely generalises. Drop it if it is an "
-            "identifier or free text.", name))
+        found.append(
+            QualityWarning(
+                "high_cardinality",
+                f"Column {name!r} has {col.n_distinct:,} different values in "
+                f"{n_values:,} rows; such a column rarely generalises. Drop it if it is an "
+                "identifier or free text.",
+                name,
+            )
+        )
     if col.kind.is_feature and col.missing_pct > 100 * MANY_MISSING_SHARE:
-        found.append(QualityWarning(
-            "many_missing", f"Column {name!r} is {col.missing_pct:.0f}% empty "
-            f"({col.n_missing:,} of {n_rows:,} rows); missing values will be imputed.", name))
+        found.append(
+            QualityWarning(
+                "many_missing",
+                f"Column {name!r} is {col.missing_pct:.0f}% empty "
+                f"({col.n_missing:,} of {n_rows:,} rows); missing values will be imputed.",
+                name,
+            )
+        )
     return found
 
 
@@ -256,9 +305,14 @@ def _target_warnings(
     n_missing = int(len(column) - present.sum())
     found = []
     if n_missing:
-        found.append(QualityWarning(
-            "target_missing", f"Target {target!r} is missing in {n_missing:,} row(s); those "
-            "rows will be dropped before training.", target))
+        found.append(
+            QualityWarning(
+                "target_missing",
+                f"Target {target!r} is missing in {n_missing:,} row(s); those "
+                "rows will be dropped before training.",
+                target,
+            )
+        )
     values = column[present]
     if values.nunique() < 2:
         return found
@@ -273,9 +327,12 @@ def _target_warnings(
         leaks = _regression_leaks(sample, features, target)
     found += [
         QualityWarning(
-            "leak_suspect", f"Column {name!r} almost determines the target {target!r} "
+            "leak_suspect",
+            f"Column {name!r} almost determines the target {target!r} "
             f"({score:.1%} {how}); check that it is not derived from the target (data "
-            "leakage) and exclude it if so.", name)
+            "leakage) and exclude it if so.",
+            name,
+        )
         for name, score, how in leaks
     ]
     return found
@@ -285,16 +342,25 @@ def _class_warnings(target: str, values: pd.Series) -> list[QualityWarning]:
     counts = values.value_counts()
     found = [
         QualityWarning(
-            "rare_class", f"Class {_as_str(label)!r} of target {target!r} has only {int(n)} "
-            f"row(s); cross-validation folds may miss it. Collect more rows or merge it.", target)
-        for label, n in counts.items() if n < RARE_CLASS_ROWS
+            "rare_class",
+            f"Class {_as_str(label)!r} of target {target!r} has only {int(n)} "
+            f"row(s); cross-validation folds may miss it. Collect more rows or merge it.",
+            target,
+        )
+        for label, n in counts.items()
+        if n < RARE_CLASS_ROWS
     ]
     share = counts.iloc[-1] / counts.sum()
     if share < IMBALANCED_SHARE:
-        found.append(QualityWarning(
-            "imbalanced", f"Target {target!r} is imbalanced: class {_as_str(counts.index[-1])!r} "
-            f"is only {share:.1%} of the rows. Prefer balanced accuracy, F1 or ROC AUC to "
-            "accuracy.", target))
+        found.append(
+            QualityWarning(
+                "imbalanced",
+                f"Target {target!r} is imbalanced: class {_as_str(counts.index[-1])!r} "
+                f"is only {share:.1%} of the rows. Prefer balanced accuracy, F1 or ROC AUC to "
+                "accuracy.",
+                target,
+            )
+        )
     return found
 
 

@@ -79,8 +79,13 @@ def detect_task(
         positive = _positive_class(classes) if kind is TaskKind.BINARY else None
     metric_name = default_metric(kind) if metric is None else get_metric(metric, kind).name
     return TaskSpec(
-        target=target, kind=kind, metric=metric_name, classes=classes,
-        positive_class=positive, n_rows=len(values), dropped_rows=dropped,
+        target=target,
+        kind=kind,
+        metric=metric_name,
+        classes=classes,
+        positive_class=positive,
+        n_rows=len(values),
+        dropped_rows=dropped,
     )
 
 
@@ -118,8 +123,10 @@ def looks_like_classes(values: pd.Series) -> bool:
         return False
     n_distinct = len(np.unique(finite))
     share = n_distinct / len(finite)
-    return n_distinct <= 2 or (n_distinct <= 10 and share <= 0.5) or (
-        n_distinct <= 20 and share <= 0.05
+    return (
+        n_distinct <= 2
+        or (n_distinct <= 10 and share <= 0.5)
+        or (n_distinct <= 20 and share <= 0.05)
     )
 
 
@@ -130,7 +137,8 @@ def _requested(task: str | TaskKind | None) -> str:
     if name not in _TASK_CHOICES:
         raise ConfigError(
             f"Unknown task {task!r}. Choose one of: {', '.join(_TASK_CHOICES)}.",
-            field="task", choices=_TASK_CHOICES,
+            field="task",
+            choices=_TASK_CHOICES,
         )
     return name
 
@@ -206,7 +214,7 @@ def _classes(values: pd.Series) -> tuple[Any, ...]:
 
 
 def _positive_class(classes: tuple[Any, ...]) -> Any:
-    """"yes"/"true"/"positive"-like labels first; 1 only against 0; else the last label."""
+    """ "yes"/"true"/"positive"-like labels first; 1 only against 0; else the last label."""
     texts = [str(label).strip().lower() for label in classes]
     if sorted(texts) == ["0", "1"]:
         return classes[texts.index("1")]

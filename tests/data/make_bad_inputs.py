@@ -52,7 +52,9 @@ def _truncated_parquet() -> bytes:
 
 def _wide() -> str:
     names = [f"c{i}" for i in range(10_000)]
-    rows = [",".join(names)] + [",".join(str(r * 10 + i % 7) for i in range(10_000)) for r in range(3)]
+    rows = [",".join(names)] + [
+        ",".join(str(r * 10 + i % 7) for i in range(10_000)) for r in range(3)
+    ]
     return _text(rows)
 
 
@@ -64,9 +66,18 @@ def _stray() -> str:
 
 def _mixed_dates() -> str:
     dates = [
-        "2021-01-05", "2021/02/14", "March 3, 2021", "2021-04-01 10:30", "05 May 2021",
-        "2021-06-30", "Jul 4 2021", "2021-08-15T08:00:00", "2021-09-09", "2021-10-31",
-        "November 11, 2021", "2021-12-25",
+        "2021-01-05",
+        "2021/02/14",
+        "March 3, 2021",
+        "2021-04-01 10:30",
+        "05 May 2021",
+        "2021-06-30",
+        "Jul 4 2021",
+        "2021-08-15T08:00:00",
+        "2021-09-09",
+        "2021-10-31",
+        "November 11, 2021",
+        "2021-12-25",
     ]
     return _text(["when,value"] + [f'"{d}",{i}' for i, d in enumerate(dates)])
 
@@ -84,15 +95,22 @@ def corpus() -> dict[str, bytes]:
         "wide_10000_cols.csv": _wide(),
         "duplicate_names.csv": _text(["a,a,b,a", "1,2,3,4", "5,6,7,8"]),
         "empty_names.csv": _text(["a,,c,", "1,2,3,4", "5,6,7,8"]),
-        "non_ascii_names.csv": _text(["âge,Größe,名前,prix €", "31,1.8,太郎,9.5", "45,1.6,花子,12"]),
+        "non_ascii_names.csv": _text(
+            ["âge,Größe,名前,prix €", "31,1.8,太郎,9.5", "45,1.6,花子,12"]
+        ),
         "one_class_target.csv": _numbers_with_target(["no"] * 12),
         "all_missing_target.csv": _numbers_with_target([""] * 12),
         "inf_regression_target.csv": _numbers_with_target(
             ["1.5", "2.25", "inf", "3.5", "-inf", "4.75", "5.5", "6.25"]
         ),
         "thousands_separators.csv": _text(
-            ["id,amount,population", '1,"1,234.50",1 200', '2,"12,000",35 000',
-             '3,"999.99",800', '4,"1,000,000.25",1 500 000']
+            [
+                "id,amount,population",
+                '1,"1,234.50",1 200',
+                '2,"12,000",35 000',
+                '3,"999.99",800',
+                '4,"1,000,000.25",1 500 000',
+            ]
         ),
         "stray_text_cell.csv": _stray(),
         "mixed_date_formats.csv": _mixed_dates(),
@@ -101,9 +119,9 @@ def corpus() -> dict[str, bytes]:
     }
     files = {name: text.encode("utf-8") for name, text in utf8.items()}
     files["empty.csv"] = b""
-    files["latin1.csv"] = _text(["name,city", "José,Zürich", "Renée,Málaga", "Søren,Århus"]).encode(
-        "latin-1"
-    )
+    files["latin1.csv"] = _text(
+        ["name,city", "José,Zürich", "Renée,Málaga", "Søren,Århus"]
+    ).encode("latin-1")
     files["utf16.csv"] = _text(["name,score", "Zoë,1", "Łukasz,2", "Ærø,3"]).encode("utf-16")
     files["bom.csv"] = _text(["id,name", "1,a", "2,b"]).encode("utf-8-sig")
     files["binary_garbage.csv"] = _garbage()

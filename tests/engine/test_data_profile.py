@@ -18,8 +18,13 @@ N = 40
 RNG = np.random.default_rng(0)
 SENTENCES = [
     f"The delivery number {i} arrived {w} and the box was {v} when I opened it"
-    for i, (w, v) in enumerate(zip(["late", "early", "on time", "never"] * 10,
-                                   ["fine", "broken", "wet", "open", "empty"] * 8, strict=True))
+    for i, (w, v) in enumerate(
+        zip(
+            ["late", "early", "on time", "never"] * 10,
+            ["fine", "broken", "wet", "open", "empty"] * 8,
+            strict=True,
+        )
+    )
 ]
 
 
@@ -112,16 +117,20 @@ def _codes(profile: Profile) -> set[tuple[str, str | None]]:
 
 
 def test_column_quality_warnings() -> None:
-    profile = _profile({
-        "empty": [np.nan] * N,
-        "const": ["k"] * N,
-        "customer_id": list(range(N)),
-        "free": [f"v{i % 30}" for i in range(N)],
-        "holey": [1.0] * 10 + [np.nan] * 30,
-        "ok": RNG.normal(size=N),
-    })
+    profile = _profile(
+        {
+            "empty": [np.nan] * N,
+            "const": ["k"] * N,
+            "customer_id": list(range(N)),
+            "free": [f"v{i % 30}" for i in range(N)],
+            "holey": [1.0] * 10 + [np.nan] * 30,
+            "ok": RNG.normal(size=N),
+        }
+    )
     assert _codes(profile) == {
-        ("all_missing", "empty"), ("constant", "const"), ("identifier", "customer_id"),
+        ("all_missing", "empty"),
+        ("constant", "const"),
+        ("identifier", "customer_id"),
         ("high_cardinality", "free"),
         ("constant", "holey"),  # 75% missing too, but an ignored column needs one warning only
     }
@@ -158,7 +167,10 @@ def test_target_warnings_missing_rare_and_imbalanced() -> None:
     profile = _profile({"x": RNG.normal(size=100), "y": y}, target="y")
     by_code = {w.code: w for w in profile.warnings}
     assert "2 row(s)" in by_code["target_missing"].message
-    assert "'yes'" in by_code["rare_class"].message and "only 3 row(s)" in by_code["rare_class"].message
+    assert (
+        "'yes'" in by_code["rare_class"].message
+        and "only 3 row(s)" in by_code["rare_class"].message
+    )
     assert "3.1%" in by_code["imbalanced"].message
     assert profile.target == "y"
 
@@ -174,8 +186,9 @@ def test_leak_suspect_for_classification() -> None:
     leak = [v.upper() for v in y]
     leak[0] = "B"  # 79 of 80 agree: 98.75% -> below 99%, not a leak
     near = [v.upper() for v in y]
-    profile = _profile({"y": y, "copy": near, "almost": leak, "noise": RNG.normal(size=80)},
-                       target="y")
+    profile = _profile(
+        {"y": y, "copy": near, "almost": leak, "noise": RNG.normal(size=80)}, target="y"
+    )
     leaks = {w.column for w in profile.warnings if w.code == "leak_suspect"}
     assert leaks == {"copy"}
 
@@ -183,8 +196,11 @@ def test_leak_suspect_for_classification() -> None:
 def test_leak_suspect_for_regression() -> None:
     y = RNG.normal(size=200)
     profile = _profile(
-        {"y": y, "scaled": y * 3 + 1 + RNG.normal(scale=1e-3, size=200),
-         "noise": RNG.normal(size=200)},
+        {
+            "y": y,
+            "scaled": y * 3 + 1 + RNG.normal(scale=1e-3, size=200),
+            "noise": RNG.normal(size=200),
+        },
         target="y",
     )
     leaks = [w for w in profile.warnings if w.code == "leak_suspect"]
@@ -204,10 +220,15 @@ def test_all_missing_target_is_a_warning_not_an_error() -> None:
 
 
 def test_profile_serialises_to_json_and_back() -> None:
-    profile = _profile({
-        "x": [1.0, np.inf, 3.0, np.nan], "c": ["a", "b", "a", None],
-        "d": pd.to_datetime(["2020-01-01", None, "2020-02-01", "2020-03-01"]), "y": [0, 1, 0, 1],
-    }, target="y")
+    profile = _profile(
+        {
+            "x": [1.0, np.inf, 3.0, np.nan],
+            "c": ["a", "b", "a", None],
+            "d": pd.to_datetime(["2020-01-01", None, "2020-02-01", "2020-03-01"]),
+            "y": [0, 1, 0, 1],
+        },
+        target="y",
+    )
     text = json.dumps(profile.to_dict(), allow_nan=False)
     assert Profile.from_dict(json.loads(text)) == profile
 

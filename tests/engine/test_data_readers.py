@@ -17,13 +17,15 @@ from automl.errors import DataError
 
 @pytest.fixture
 def frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "age": [31, 45, 27, 52],
-        "score": [0.5, 1.25, -3.0, 2.75],
-        "city": ["Paris", "Lyon", "Nice", "Paris"],
-        "joined": pd.to_datetime(["2020-01-05", "2021-02-14", "2019-11-30", "2022-07-01"]),
-        "vip": [True, False, False, True],
-    })
+    return pd.DataFrame(
+        {
+            "age": [31, 45, 27, 52],
+            "score": [0.5, 1.25, -3.0, 2.75],
+            "city": ["Paris", "Lyon", "Nice", "Paris"],
+            "joined": pd.to_datetime(["2020-01-05", "2021-02-14", "2019-11-30", "2022-07-01"]),
+            "vip": [True, False, False, True],
+        }
+    )
 
 
 def _write(frame: pd.DataFrame, path: Path, how: str) -> None:
@@ -35,25 +37,38 @@ def _write(frame: pd.DataFrame, path: Path, how: str) -> None:
         "json": lambda: frame.to_json(path, orient="records", date_format="iso"),
         "json-split": lambda: frame.to_json(path, orient="split", index=False, date_format="iso"),
         "json-columns": lambda: path.write_text(
-            json.dumps({c: frame[c].astype(str).tolist() if c == "joined" else frame[c].tolist()
-                        for c in frame.columns})
+            json.dumps(
+                {
+                    c: frame[c].astype(str).tolist() if c == "joined" else frame[c].tolist()
+                    for c in frame.columns
+                }
+            )
         ),
         "jsonl": lambda: frame.to_json(path, orient="records", lines=True, date_format="iso"),
         "json-lines-in-json": lambda: frame.to_json(
-            path, orient="records", lines=True, date_format="iso"),
+            path, orient="records", lines=True, date_format="iso"
+        ),
     }
     writers[how]()
 
 
 ROUND_TRIPS = [
-    ("csv", "t.csv"), ("tsv", "t.tsv"), ("xlsx", "t.xlsx"), ("parquet", "t.parquet"),
-    ("json", "t.json"), ("json-split", "t.json"), ("json-columns", "t.json"),
-    ("jsonl", "t.jsonl"), ("json-lines-in-json", "t.json"),
+    ("csv", "t.csv"),
+    ("tsv", "t.tsv"),
+    ("xlsx", "t.xlsx"),
+    ("parquet", "t.parquet"),
+    ("json", "t.json"),
+    ("json-split", "t.json"),
+    ("json-columns", "t.json"),
+    ("jsonl", "t.jsonl"),
+    ("json-lines-in-json", "t.json"),
 ]
 
 
 @pytest.mark.parametrize(("how", "name"), ROUND_TRIPS, ids=[h for h, _ in ROUND_TRIPS])
-def test_every_format_round_trips(tmp_path: Path, frame: pd.DataFrame, how: str, name: str) -> None:
+def test_every_format_round_trips(
+    tmp_path: Path, frame: pd.DataFrame, how: str, name: str
+) -> None:
     path = tmp_path / name
     _write(frame, path, how)
     ds = load_dataset(path)
@@ -126,7 +141,9 @@ def test_utf8_bom_is_removed(tmp_path: Path) -> None:
         (b"name\nJos\xe9\n\x81x\n", "latin-1"),  # 0x81 is undefined in cp1252
     ],
 )
-def test_non_utf8_text_falls_back_to_cp1252_or_latin1(tmp_path: Path, data: bytes, noted: str) -> None:
+def test_non_utf8_text_falls_back_to_cp1252_or_latin1(
+    tmp_path: Path, data: bytes, noted: str
+) -> None:
     path = tmp_path / "l1.csv"
     path.write_bytes(data)
     ds = load_dataset(path)
@@ -204,7 +221,10 @@ def test_booleans_as_words_are_kept_as_text(tmp_path: Path) -> None:
         (["31/12/2021", "04/03/2021"], ["2021-12-31", "2021-03-04"]),  # day first: 31 > 12
         (["12/31/2021", "03/04/2021"], ["2021-12-31", "2021-03-04"]),  # month first
         (["31.12.2021", "4.3.2021"], ["2021-12-31", "2021-03-04"]),
-        (["2021-03-04 10:15:00", "2021-12-31 23:59:59"], ["2021-03-04 10:15", "2021-12-31 23:59:59"]),
+        (
+            ["2021-03-04 10:15:00", "2021-12-31 23:59:59"],
+            ["2021-03-04 10:15", "2021-12-31 23:59:59"],
+        ),
         (["March 4, 2021", "2021-12-31"], ["2021-03-04", "2021-12-31"]),
     ],
 )
@@ -217,7 +237,9 @@ def test_date_columns_are_parsed(tmp_path: Path, values: list[str], expected: li
 
 
 def test_mixed_dates_tolerate_a_few_non_dates(tmp_path: Path) -> None:
-    values = [f"2021-01-{d:02d}" for d in range(1, 26)] + ["5 May 2021", "soon"] + ["1/2/2021"] * 23
+    values = (
+        [f"2021-01-{d:02d}" for d in range(1, 26)] + ["5 May 2021", "soon"] + ["1/2/2021"] * 23
+    )
     path = tmp_path / "d.csv"
     path.write_text("d\n" + "\n".join(values) + "\n", encoding="utf-8")
     ds = load_dataset(path)
@@ -250,7 +272,9 @@ def test_codes_with_commas_stay_text(tmp_path: Path) -> None:
 
 def test_a_stray_token_in_a_numeric_column_becomes_missing(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
-    path.write_text("v\n" + "\n".join(["1", "2", "3", "?", "5", "6", "7"]) + "\n", encoding="utf-8")
+    path.write_text(
+        "v\n" + "\n".join(["1", "2", "3", "?", "5", "6", "7"]) + "\n", encoding="utf-8"
+    )
     ds = load_dataset(path)
     assert ds.frame["v"].isna().tolist() == [False, False, False, True, False, False, False]
     assert ds.coerced == (("v", 1),)
@@ -276,11 +300,13 @@ def test_mixed_object_columns_become_strings() -> None:
 def test_max_rows_limits_the_rows_read(tmp_path: Path, name: str) -> None:
     frame = pd.DataFrame({"a": range(50), "b": [f"v{i}" for i in range(50)]})
     path = tmp_path / name
-    {"t.csv": lambda: frame.to_csv(path, index=False),
-     "t.xlsx": lambda: frame.to_excel(path, index=False),
-     "t.parquet": lambda: frame.to_parquet(path),
-     "t.json": lambda: frame.to_json(path, orient="records"),
-     "t.jsonl": lambda: frame.to_json(path, orient="records", lines=True)}[name]()
+    {
+        "t.csv": lambda: frame.to_csv(path, index=False),
+        "t.xlsx": lambda: frame.to_excel(path, index=False),
+        "t.parquet": lambda: frame.to_parquet(path),
+        "t.json": lambda: frame.to_json(path, orient="records"),
+        "t.jsonl": lambda: frame.to_json(path, orient="records", lines=True),
+    }[name]()
     ds = load_dataset(path, max_rows=7)
     assert ds.frame["a"].tolist() == list(range(7))
 
@@ -394,16 +420,22 @@ def test_decimal_comma_in_semicolon_files(tmp_path: Path) -> None:
 
 
 def test_nullable_and_duration_dtypes_become_plain_dtypes() -> None:
-    frame = pd.DataFrame({
-        "i": pd.array([1, None, 3], dtype="Int64"),
-        "j": pd.array([1, 2, 3], dtype="Int64"),
-        "b": pd.array([True, None, False], dtype="boolean"),
-        "s": pd.array(["a", None, "c"], dtype="string"),
-        "t": pd.to_timedelta([1, 2, 3], unit="h"),
-    })
+    frame = pd.DataFrame(
+        {
+            "i": pd.array([1, None, 3], dtype="Int64"),
+            "j": pd.array([1, 2, 3], dtype="Int64"),
+            "b": pd.array([True, None, False], dtype="boolean"),
+            "s": pd.array(["a", None, "c"], dtype="string"),
+            "t": pd.to_timedelta([1, 2, 3], unit="h"),
+        }
+    )
     ds = load_dataset(frame)
     assert {c: str(t) for c, t in ds.frame.dtypes.items()} == {
-        "i": "float64", "j": "int64", "b": "object", "s": "str", "t": "float64",
+        "i": "float64",
+        "j": "int64",
+        "b": "object",
+        "s": "str",
+        "t": "float64",
     }
     assert ds.frame["t"].tolist() == [3600.0, 7200.0, 10800.0]
     assert ds.frame["s"].isna().tolist() == [False, True, False]

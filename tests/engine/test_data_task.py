@@ -77,7 +77,10 @@ def test_unknown_task_name_is_a_config_error() -> None:
 
 
 def test_target_with_one_class_is_rejected() -> None:
-    with pytest.raises(DataError, match=r"^Target 'y' has only one class \('no'\). A classifier needs at least two.$"):
+    with pytest.raises(
+        DataError,
+        match=r"^Target 'y' has only one class \('no'\). A classifier needs at least two.$",
+    ):
         _spec(["no"] * 10)
     with pytest.raises(DataError, match=r"only one class \(1\)"):
         _spec([1.0] * 9 + [None], task="multiclass")
@@ -95,7 +98,9 @@ def test_infinite_regression_target_is_rejected_with_the_count() -> None:
 
 def test_unknown_target_names_the_column_and_lists_columns() -> None:
     ds = load_dataset(pd.DataFrame({f"c{i}": [1, 2] for i in range(12)}))
-    with pytest.raises(DataError, match=r"'price' is not in the data. Choose one of: 'c0', 'c1'.*, \.\.\.") as info:
+    with pytest.raises(
+        DataError, match=r"'price' is not in the data. Choose one of: 'c0', 'c1'.*, \.\.\."
+    ) as info:
         detect_task(ds, "price")
     assert info.value.column == "price"
 
@@ -154,7 +159,11 @@ def test_multiclass_and_regression_have_no_positive_class() -> None:
 
 @pytest.mark.parametrize(
     ("y", "metric"),
-    [(["a", "b"] * 5, "roc_auc"), (["a", "b", "c"] * 5, "log_loss"), (list(RNG.normal(size=10)), "rmse")],
+    [
+        (["a", "b"] * 5, "roc_auc"),
+        (["a", "b", "c"] * 5, "log_loss"),
+        (list(RNG.normal(size=10)), "rmse"),
+    ],
 )
 def test_default_metric_per_task(y, metric: str) -> None:
     assert _spec(y).metric == metric
