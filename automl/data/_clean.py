@@ -152,6 +152,8 @@ def clean_values(
 def _plain_dtype(name: str, column: pd.Series) -> tuple[pd.Series, str | None]:
     """Nullable extension dtypes -> NumPy-backed dtypes (NaN for missing); durations -> seconds."""
     dtype = column.dtype
+    if ptypes.is_complex_dtype(dtype):
+        return column.astype(str).where(column.notna(), np.nan).astype("str"), None
     if ptypes.is_timedelta64_dtype(dtype):
         seconds = column.dt.total_seconds()
         return seconds, f"column {name!r}: durations read as seconds"
@@ -218,8 +220,9 @@ def _from_objects(column: pd.Series) -> pd.Series:
         numbers = pd.to_numeric(column)
         return numbers if numbers.dtype != object else numbers.astype("float64")  # huge ints
     if all(issubclass(k, dt.date | pd.Timestamp | np.datetime64) for k in kinds):
-        try:
-            return pd.to_datetime(column, errors="coerce", format="mixed")
+        zoned = any(getattr(v, "tzinfo", None) is not None for v in values.to_numpy())
+        try:  # several time zones in one column: all in UTC
+            return pd.to_datetime(column, errors="coerce", format="mixed", utc=zoned)
         except (ValueError, TypeError, OverflowError):
             pass
     return column.map(_cell_text, na_action="ignore").astype("str")

@@ -440,3 +440,27 @@ def test_nullable_and_duration_dtypes_become_plain_dtypes() -> None:
     assert ds.frame["t"].tolist() == [3600.0, 7200.0, 10800.0]
     assert ds.frame["s"].isna().tolist() == [False, True, False]
     assert "column 't': durations read as seconds" in ds.notes
+
+
+def test_several_time_zones_in_one_column_become_utc() -> None:
+    frame = pd.DataFrame(
+        {
+            "text": ["2020-01-01T00:00:00+01:00", "2020-01-01T00:00:00+09:00"],
+            "stamps": [
+                pd.Timestamp("2020-01-01", tz="UTC"),
+                pd.Timestamp("2020-01-01", tz="Asia/Tokyo"),
+            ],
+        }
+    )
+    ds = load_dataset(frame)
+    expected = [
+        pd.Timestamp("2019-12-31 23:00", tz="UTC"),
+        pd.Timestamp("2019-12-31 15:00", tz="UTC"),
+    ]
+    assert ds.frame["text"].tolist() == expected
+    assert ds.frame["stamps"].tolist()[1] == expected[1]
+
+
+def test_complex_numbers_are_kept_as_text() -> None:
+    ds = load_dataset(pd.DataFrame({"z": [1 + 2j, 3j]}))
+    assert ds.frame["z"].tolist() == ["(1+2j)", "3j"]
