@@ -46,6 +46,7 @@ _FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
+_SEP_ALIASES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}  # as typed in a CLI or a form
 _DEFAULT_SEP = {".tsv": "\t", ".tab": "\t"}
 _LABELS = {
     "unknown": "a table",
@@ -113,6 +114,7 @@ def load_dataset(
         )
         return _finish(frame.copy(), "<dataframe>", notes, path=None)
     path = Path(os.fspath(source))
+    sep = _SEP_ALIASES.get(sep, sep) if sep else None
     _check_file(path)
     kind = _FORMATS.get(path.suffix.lower()) or "unknown"
     try:

@@ -464,3 +464,19 @@ def test_several_time_zones_in_one_column_become_utc() -> None:
 def test_complex_numbers_are_kept_as_text() -> None:
     ds = load_dataset(pd.DataFrame({"z": [1 + 2j, 3j]}))
     assert ds.frame["z"].tolist() == ["(1+2j)", "3j"]
+
+
+@pytest.mark.parametrize("sep", ["\t", "\\t", "tab"])
+def test_tab_delimiter_can_be_typed(tmp_path: Path, sep: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a\tb\n1\t2\n", encoding="utf-8")
+    assert load_dataset(path, sep=sep).columns == ("a", "b")
+
+
+def test_a_long_row_far_down_the_file_is_reported_with_its_line(tmp_path: Path) -> None:
+    lines = ["a,b,c"] + [f"{i},{i},x" for i in range(999)]
+    lines[600] = "1,2,3,4"
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="Line 601 of 'late.csv' has 4 fields but the header has 3"):
+        load_dataset(path)
