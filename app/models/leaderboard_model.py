@@ -1,0 +1,258 @@
+"""The leaderboard as a Qt table: one row per ``TrialRecord``, updated in place.
+
+A live search calls :meth:`LeaderboardTableModel.update` about once a second with the
+whole (re-read) leaderboard. New trials become row inserts and changed ones ``dataChanged``,
+never a model reset, so the user's selection, sort order and scroll position survive.
+Sorting and filtering happen in :class:`LeaderboardProxyModel`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel
+from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QPersistentModelIndex
+from PySide6.QtCore import QSortFilterProxyModel
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush
+from PySide6.QtGui import QColor
+
+from automl.errors import ConfigError
+from automl.models import get_family
+from automl.records import Leaderboard
+from automl.records import TrialRecord
+
+_Index = QModelIndex | QPersistentModelIndex
+HEADERS = ("Rank", "Trial", "Family", "Score (mean ± std)", "Fit s", "Status", "Message")
+COL_RANK, COL_TRIAL, COL_FAMILY, COL_SCORE, COL_FIT, COL_STATUS, COL_MESSAGE = range(7)
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
+STATUSES = ("complete", "running", "pruned", "failed")
+_STATUS_BRUSH = {
+    "failed": QBrush(QColor("#c0392b")),
+    "pruned": QBrush(QColor("#7b8794")),
+    "running": QBrush(QColor("#2f6fde")),
+}
+
+
+def family_label(name: str | None) -> str:
+    if not name:
+        return "?"
+    try:
+        return get_family(name).label
+    except ConfigError:
+        return name
+
+
+def trial_message(r: TrialRecord) -> str:
+    """What a person needs to know about a trial that did not simply complete."""
+    if r.error_type or r.error_message:
+        return f"{r.error_type or 'Error'}: {r.error_message or ''}".strip()
+    return r.reason or ""
+
+
+class LeaderboardTableModel(QAbstractTableModel):
+    """Trials of one study, in the order they arrived; the proxy sorts them."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._records: list[TrialRecord] = []
+        self._row_of: dict[int, int] = {}
+        self._rank: dict[int, int] = {}
+        self._labels: dict[str, str] = {}
+        self.metric: str | None = None
+        self.greater_is_better = True
+
+    # -- updates -------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._records, self._row_of, self._rank = [], {}, {}
+        self.metric = None
+        self.endResetModel()
+
+    def update(self, board: Leaderboard) -> None:
+        """Merge a re-read leaderboard: inserts new trials, refreshes changed ones."""
+        self.metric, self.greater_is_better = board.metric, board.greater_is_better
+        incoming = {r.number: r for r in board.records}
+        if any(n not in incoming for n in self._row_of):
+            self._reset(board)  # a trial vanished: another study, or the storage was replaced
+            return
+        new_rank = {r.number: i for i, r in enumerate(board.completed, start=1)}
+        last = self.columnCount() - 1
+        for number, row in self._row_of.items():
+            record = incoming[number]
+            if record != self._records[row]:
+                self._records[row] = record
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+            elif new_rank.get(number) != self._rank.get(number):
+                self.dataChanged.emit(self.index(row, COL_RANK), self.index(row, COL_RANK))
+        self._rank = new_rank
+        fresh = sorted((r for n, r in incoming.items() if n not in self._row_of),
+                       key=lambda r: r.number)
+        if fresh:
+            first = len(self._records)
+            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+            for r in fresh:
+                self._row_of[r.number] = len(self._records)
+                self._records.append(r)
+            self.endInsertRows()
+
+    def _reset(self, board: Leaderboard) -> None:
+        self.beginResetModel()
+        self._records = sorted(board.records, key=lambda r: r.number)
+        self._row_of = {r.number: i for i, r in enumerate(self._records)}
+        self._rank = {r.number: i for i, r in enumerate(board.completed, start=1)}
+        self.endResetModel()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def records(self) -> tuple[TrialRecord, ...]:
+        return tuple(self._records)
+
+    def record(self, row: int) -> TrialRecord | None:
+        return self._records[row] if 0 <= row < len(self._records) else None
+
+    def rank_of(self, number: int) -> int | None:
+        return self._rank.get(number)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            if section == COL_SCORE and self.metric:
+                return f"{self.metric} (mean ± std)"
+            return HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section == COL_SCORE:
+            better = "higher" if self.greater_is_better else "lower"
+            return f"Cross-validated score; {better} is better."
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._records):
+            return None
+        r = self._records[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(r, col)
+        if role == SORT_ROLE:
+            return self._sort_value(r, col)
+        if role == RECORD_ROLE:
+            return r
+        if role == STATUS_ROLE:
+            return r.status
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_FAMILY:
+                return r.family
+            message = trial_message(r)
+            return message or None
+        if role == Qt.ItemDataRole.ForegroundRole and col in (COL_STATUS, COL_MESSAGE):
+            return _STATUS_BRUSH.get(r.status)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_RANK, COL_TRIAL, COL_SCORE,
+                                                                 COL_FIT):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, r: TrialRecord, col: int) -> str:
+        if col == COL_RANK:
+            rank = self._rank.get(r.number)
+            return str(rank) if rank is not None else ""
+        if col == COL_TRIAL:
+            return str(r.number)
+        if col == COL_FAMILY:
+            if r.family not in self._labels:
+                self._labels[r.family or ""] = family_label(r.family)
+            return self._labels[r.family or ""]
+        if col == COL_SCORE:
+            return format_score(r.score, r.score_std)
+        if col == COL_FIT:
+            return "" if r.fit_seconds is None else f"{r.fit_seconds:.2f}"
+        if col == COL_STATUS:
+            return r.status
+        if col == COL_MESSAGE:
+            return trial_message(r)
+        return ""
+
+    def _sort_value(self, r: TrialRecord, col: int) -> Any:
+        if col == COL_RANK:
+            return self._rank.get(r.number)
+        if col == COL_TRIAL:
+            return r.number
+        if col == COL_SCORE:
+            return r.score
+        if col == COL_FIT:
+            return r.fit_seconds
+        return self._display(r, col).lower()
+
+
+def format_score(score: float | None, std: float | None = None) -> str:
+    if score is None or not math.isfinite(score):
+        return ""
+    if std is None or not math.isfinite(std):
+        return f"{score:.4f}"
+    return f"{score:.4f} ± {std:.4f}"
+
+
+class LeaderboardProxyModel(QSortFilterProxyModel):
+    """Sorting (empty values always last) plus a text filter and a status filter."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._text = ""
+        self._status: str | None = None
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+
+    def set_text_filter(self, text: str) -> None:
+        self.beginFilterChange()
+        self._text = text.strip().lower()
+        self.endFilterChange()
+
+    def set_status_filter(self, status: str | None) -> None:
+        self.beginFilterChange()
+        self._status = status or None
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        record = model.record(source_row) if isinstance(model, LeaderboardTableModel) else None
+        if record is None:
+            return True
+        if self._status and record.status != self._status:
+            return False
+        if not self._text:
+            return True
+        haystack = " ".join([
+            str(record.number), record.family or "", family_label(record.family), record.status,
+            trial_message(record), " ".join(f"{k}={v}" for k, v in record.params.items()),
+        ]).lower()
+        return self._text in haystack
+
+    def lessThan(self, left: _Index, right: _Index) -> bool:  # noqa: N802
+        a = left.data(SORT_ROLE)
+        b = right.data(SORT_ROLE)
+        ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
+        if a is None or b is None:
+            if a is None and b is None:
+                return left.row() < right.row()
+            # Empty last in both directions (Qt reverses the answer when descending).
+            return (b is None) == ascending
+        if a == b:
+            return left.row() < right.row()
+        return a < b

@@ -1,0 +1,269 @@
+"""Step 5, Results: the leaderboard (sortable, filterable), trial details and comparison,
+and the plots, all drawn by ``automl.plots`` from engine-computed data."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QSplitter
+from PySide6.QtWidgets import QTabWidget
+from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
+
+from app.controllers.results import ResultsController
+from app.controllers.study import StudyController
+from app.models.compare_model import TrialCompareTableModel
+from app.models.leaderboard_model import COL_RANK
+from app.models.leaderboard_model import RECORD_ROLE
+from app.models.leaderboard_model import STATUSES
+from app.models.leaderboard_model import LeaderboardProxyModel
+from app.pages.base import Page
+from app.pages.base import make_table
+from app.pages.base import row
+from app.widgets.plot_canvas import PlotCanvas
+from automl import insights
+from automl.plots import draw_confusion
+from automl.plots import draw_family_scores
+from automl.plots import draw_history
+from automl.plots import draw_importances
+from automl.plots import draw_predicted_actual
+from automl.plots import draw_residuals
+from automl.plots import draw_roc
+from automl.records import Leaderboard
+from automl.trial_insights import ParamImportances
+from automl.trial_insights import TrialInsights
+
+TAB_DETAILS, TAB_FAMILY, TAB_HISTORY, TAB_PARAMS, TAB_MODEL, TAB_FEATURES = range(6)
+
+
+def draw_param_importances(ax, data: ParamImportances) -> None:
+    """The engine's bar chart, titled for search parameters instead of input columns."""
+    draw_importances(ax, data.importances)
+    if data.importances:
+        ax.set_title("Search parameter importance")
+        ax.set_xlabel("share of the score's variation explained")
+
+
+class ResultsPage(Page):
+    title = "Results"
+    help_text = ("Every trial of the study. Select one to see its parameters and fold scores, "
+                 "several to compare them; the plots describe the best or the selected trial.")
+
+    def __init__(self, results: ResultsController, study: StudyController, parent=None):
+        super().__init__(parent)
+        self.results = results
+        self.study = study
+        self.study_label = QLabel("No study yet: run a search or open one in History.")
+        self.study_label.setObjectName("infoLine")
+        self.study_label.setWordWrap(True)
+        self.body.addWidget(self.study_label)
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by family, parameter or message…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.status_combo = QComboBox()
+        self.status_combo.addItem("All statuses", "")
+        for status in STATUSES:
+            self.status_combo.addItem(status.capitalize(), status)
+        self.proxy = LeaderboardProxyModel(self)
+        self.proxy.setSourceModel(study.leaderboard_model)
+        self.filter_edit.textChanged.connect(self.proxy.set_text_filter)
+        self.status_combo.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_status_filter(self.status_combo.currentData()))
+        self.table = make_table(self.proxy, sortable=True, multi_select=True)
+        self.table.sortByColumn(COL_RANK, Qt.SortOrder.AscendingOrder)
+        header = self.table.horizontalHeader()
+        for col, width in enumerate((48, 48, 170, 160, 56, 76)):
+            header.resizeSection(col, width)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(row(self.filter_edit, self.status_combo))
+        left_layout.addWidget(self.table, 1)
+        self.count_label = QLabel("")
+        self.count_label.setObjectName("hint")
+        left_layout.addWidget(self.count_label)
+
+        self.compare_model = TrialCompareTableModel(self)
+        self.compare_view = make_table(self.compare_model, stretch_last=True)
+        self.compare_view.verticalHeader().setVisible(True)
+        self.compare_view.setSelectionBehavior(self.compare_view.SelectionBehavior.SelectItems)
+        self.details_hint = QLabel("Select a trial to see its parameters and fold scores; "
+                                   "select several (Ctrl/Shift) to compare them.")
+        self.details_hint.setObjectName("hint")
+        self.details_hint.setWordWrap(True)
+        details = QWidget()
+        dl = QVBoxLayout(details)
+        dl.setContentsMargins(0, 6, 0, 0)
+        dl.addWidget(self.details_hint)
+        dl.addWidget(self.compare_view, 1)
+
+        self.family_chart = PlotCanvas(self)
+        self.history_chart = PlotCanvas(self)
+        self.params_chart = PlotCanvas(self)
+        self.model_chart_a = PlotCanvas(self, width=3.6)
+        self.model_chart_b = PlotCanvas(self, width=3.6)
+        self.features_chart = PlotCanvas(self)
+        self.model_note = QLabel("")
+        self.model_note.setObjectName("hint")
+        self.model_note.setWordWrap(True)
+        model = QWidget()
+        ml = QVBoxLayout(model)
+        ml.setContentsMargins(0, 6, 0, 0)
+        pair = QHBoxLayout()
+        pair.addWidget(self.model_chart_a)
+        pair.addWidget(self.model_chart_b)
+        ml.addWidget(self.model_note)
+        ml.addLayout(pair, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(details, "Details")
+        self.tabs.addTab(self.family_chart, "Score by family")
+        self.tabs.addTab(self.history_chart, "History")
+        self.tabs.addTab(self.params_chart, "Parameters")
+        self.tabs.addTab(model, "Model")
+        self.tabs.addTab(self.features_chart, "Features")
+        self.tabs.currentChanged.connect(lambda _i: self._request_for_tab())
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 4)
+        split.setChildrenCollapsible(False)
+        self.body.addWidget(split, 1)
+
+        study.study_changed.connect(self._study_changed)
+        study.board_changed.connect(self._board_changed)
+        study.board_failed.connect(lambda m: self.messages.show_message("storage", "error", m))
+        results.selection_changed.connect(self._show_selection)
+        results.insights_ready.connect(self._show_insights)
+        results.insights_failed.connect(self._insights_failed)
+        results.params_ready.connect(self._show_params)
+        results.params_failed.connect(lambda m: self.params_chart.placeholder(m))
+        results.busy_changed.connect(self._busy)
+        self._board_key: tuple | None = None
+
+    def on_shown(self) -> None:
+        self._request_for_tab()
+
+    # -- selection -----------------------------------------------------------------------------
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        records = [self.proxy.data(index, RECORD_ROLE) for index in rows]
+        records.sort(key=lambda r: r.number)
+        self.results.set_selection([r for r in records if r is not None])
+
+    def select_trials(self, numbers: list[int]) -> None:
+        """Select trials by number (tests and the self-test use this like a user would)."""
+        sel = self.table.selectionModel()
+        sel.clearSelection()
+        for r in range(self.proxy.rowCount()):
+            index = self.proxy.index(r, 0)
+            record = self.proxy.data(index, RECORD_ROLE)
+            if record is not None and record.number in numbers:
+                sel.select(index, sel.SelectionFlag.Select | sel.SelectionFlag.Rows)
+
+    def _show_selection(self, records) -> None:
+        self.compare_model.set_trials(records)
+        self.compare_view.resizeColumnsToContents()
+        if len(records) > 1:
+            self.details_hint.setText(f"Comparing {len(records)} trials; differing values are "
+                                      "in bold.")
+        elif records:
+            self.details_hint.setText(f"Trial {records[0].number}: parameters and fold scores.")
+        else:
+            self.details_hint.setText("Select a trial to see its parameters and fold scores; "
+                                      "select several (Ctrl/Shift) to compare them.")
+        if self.tabs.currentIndex() in (TAB_MODEL, TAB_FEATURES):
+            self._request_for_tab()
+
+    # -- study and plots --------------------------------------------------------------------------
+
+    def _study_changed(self, name: str, url: str) -> None:
+        self._board_key = None
+        self.messages.clear("storage")
+        self.study_label.setText(f"Study <b>{name}</b> · reading…" if name else
+                                 "No study yet: run a search or open one in History.")
+        for chart in (self.family_chart, self.history_chart, self.params_chart,
+                      self.model_chart_a, self.model_chart_b, self.features_chart):
+            chart.placeholder("Nothing to show yet")
+        self.model_note.setText("")
+
+    def _board_changed(self, board: Leaderboard) -> None:
+        self.messages.clear("storage")
+        counts = board.counts()
+        better = "higher" if board.greater_is_better else "lower"
+        shown = ", ".join(f"{n} {s}" for s, n in counts.items())
+        self.study_label.setText(f"Study <b>{board.study_name}</b> · metric "
+                                 f"<b>{board.metric or '?'}</b> ({better} is better) · "
+                                 f"{len(board.records)} trials ({shown or 'none yet'})")
+        self.count_label.setText(f"{self.proxy.rowCount()} of {len(board.records)} trials shown")
+        key = (board.study_name, len(board.records), len(board.completed))
+        if key != self._board_key and self.isVisible():
+            self._board_key = key
+            self.family_chart.plot(draw_family_scores, insights.family_scores(board))
+            self.history_chart.plot(draw_history, insights.history_data(board))
+            self._request_for_tab()
+
+    def _request_for_tab(self) -> None:
+        if not self.isVisible() or self.study.board is None:
+            return
+        board = self.study.board
+        if self._board_key is None or self._board_key[:3] != (
+                board.study_name, len(board.records), len(board.completed)):
+            self._board_changed(board)
+            return
+        tab = self.tabs.currentIndex()
+        if tab == TAB_PARAMS:
+            self.results.request_param_importances()
+        elif tab in (TAB_MODEL, TAB_FEATURES):
+            self.results.request_insights()
+
+    def _busy(self, what: str, busy: bool) -> None:
+        if not busy:
+            return
+        if what == "insights":
+            trial = self.results.focus_trial()
+            text = f"Scoring trial {trial.number} again for the plots…" if trial else "Working…"
+            for chart in (self.model_chart_a, self.model_chart_b, self.features_chart):
+                chart.placeholder(text)
+            self.model_note.setText("")
+        elif what == "params":
+            self.params_chart.placeholder("Computing parameter importances…")
+
+    def _show_params(self, data: ParamImportances) -> None:
+        if data.importances:
+            self.params_chart.plot(draw_param_importances, data)
+        else:
+            self.params_chart.placeholder(data.note or "No parameter importances.")
+
+    def _show_insights(self, data: TrialInsights) -> None:
+        best = self.study.board.best if self.study.board else None
+        which = "best trial" if best is not None and best.number == data.trial_number else "trial"
+        note = f"Out-of-fold predictions of the {which} #{data.trial_number} ({data.family})."
+        self.model_note.setText(" ".join([note, *data.notes]))
+        if data.confusion is not None:
+            self.model_chart_a.plot(draw_confusion, data.confusion)
+            if data.roc is not None:
+                self.model_chart_b.plot(draw_roc, data.roc)
+            else:
+                self.model_chart_b.placeholder("No ROC curve for this task or metric")
+        elif data.residuals is not None:
+            self.model_chart_a.plot(draw_predicted_actual, data.residuals)
+            self.model_chart_b.plot(draw_residuals, data.residuals)
+        if data.importances:
+            self.features_chart.plot(draw_importances, data.importances)
+        else:
+            self.features_chart.placeholder("No feature importances for this trial")
+
+    def _insights_failed(self, message: str) -> None:
+        for chart in (self.model_chart_a, self.model_chart_b, self.features_chart):
+            chart.placeholder("")
+        self.model_note.setText(message)

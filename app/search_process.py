@@ -1,0 +1,257 @@
+"""The search as a child process: ``python -m automl run ... --events`` under a QProcess.
+
+The child writes one JSON event per line on stdout (``automl.events``); this wrapper parses
+them back into the engine's dataclasses and emits them. Stop asks politely first (SIGTERM:
+the engine records the finished trials and exits 130), then kills the whole process group
+after a grace period, so the child and its trial workers are gone within ``STOP_GRACE_MS``
+plus a blink. A crash, a non-zero exit or a ``RunFailed`` event ends as ``finished`` with an
+outcome and a message a person can read; the app itself never goes down with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject
+from PySide6.QtCore import QProcess
+from PySide6.QtCore import QProcessEnvironment
+from PySide6.QtCore import QTimer
+from PySide6.QtCore import Signal
+
+from automl.events import RunFailed
+from automl.events import RunFinished
+from automl.events import event_from_json
+from automl.search import RunConfig
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_MS = 1500
+MAX_STDERR_CHARS = 20_000
+EXIT_STOPPED = 130
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """How a search process ended.
+
+    Attributes:
+        status: "finished", "stopped", "failed" (the engine reported an error) or
+            "crashed" (the process died or could not start).
+        exit_code: The process's exit code (-1 when it crashed or never started).
+        message: One paragraph for the user (empty when all went well).
+        finished: The RunFinished event, when the engine sent one.
+        stderr: What the process wrote on stderr (last part), for details.
+    """
+
+    status: str
+    exit_code: int
+    message: str
+    finished: RunFinished | None = None
+    stderr: str = ""
+
+
+def search_arguments(config: RunConfig, data_path: str) -> list[str]:
+    """The ``automl run`` command line for a RunConfig (without the interpreter)."""
+    args = ["-m", "automl", "run", data_path, "--target", config.target, "--task", config.task,
+            "--time-budget", f"{config.budget_s:g}", "--cv", str(config.cv),
+            "--seed", str(config.seed), "--n-jobs", str(config.n_jobs), "--events"]
+    if config.metric:
+        args += ["--metric", config.metric]
+    if config.n_trials:
+        args += ["--n-trials", str(config.n_trials)]
+    if config.families:
+        args += ["--families", ",".join(config.families)]
+    if config.exclude:
+        args += ["--exclude", ",".join(config.exclude)]
+    if config.storage_url:
+        args += ["--storage", config.storage_url]
+    if config.study_name:
+        args += ["--study", config.study_name]
+    if config.resume:
+        args.append("--resume")
+    return args
+
+
+class SearchProcess(QObject):
+    """One search child process at a time.
+
+    Signals:
+        started(): the process is running.
+        event_received(event): a parsed ``automl.events`` dataclass.
+        output_received(text): a stdout line that is not an event, or stderr text.
+        finished(outcome): a :class:`SearchOutcome`; emitted exactly once per start.
+    """
+
+    started = Signal()
+    event_received = Signal(object)
+    output_received = Signal(str)
+    finished = Signal(object)
+
+    def __init__(self, parent: QObject | None = None, program: str | None = None):
+        super().__init__(parent)
+        self._program = program or sys.executable
+        self._process: QProcess | None = None
+        self._stdout = bytearray()
+        self._stderr = ""
+        self._failed: RunFailed | None = None
+        self._run_finished: RunFinished | None = None
+        self._stop_requested = False
+        self._kill_timer = QTimer(self)
+        self._kill_timer.setSingleShot(True)
+        self._kill_timer.timeout.connect(self._kill)
+
+    # -- control ----------------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        return self._process is not None
+
+    def pid(self) -> int | None:
+        return int(self._process.processId()) if self._process is not None else None
+
+    def start(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        """Start ``python <args>``; raises RuntimeError when one is already running."""
+        if self._process is not None:
+            raise RuntimeError("a search is already running")
+        self._stdout.clear()
+        self._stderr = ""
+        self._failed = None
+        self._run_finished = None
+        self._stop_requested = False
+        process = QProcess(self)
+        environment = QProcessEnvironment.systemEnvironment()
+        environment.insert("PYTHONUNBUFFERED", "1")
+        environment.insert("PYTHONIOENCODING", "utf-8")
+        for key, value in (env or {}).items():
+            environment.insert(key, value)
+        process.setProcessEnvironment(environment)
+        if hasattr(QProcess, "UnixProcessParameters") and os.name == "posix":
+            # Own session = own process group: a hard stop takes the trial workers along.
+            params = QProcess.UnixProcessParameters()
+            params.flags = QProcess.UnixProcessFlag.CreateNewSession
+            process.setUnixProcessParameters(params)
+        process.readyReadStandardOutput.connect(self._read_stdout)
+        process.readyReadStandardError.connect(self._read_stderr)
+        process.finished.connect(self._on_finished)
+        process.errorOccurred.connect(self._on_error)
+        process.started.connect(self.started)
+        self._process = process
+        log.info("starting search: %s %s", self._program, " ".join(args))
+        process.start(self._program, args)
+
+    def stop(self) -> None:
+        """Ask the search to stop (SIGTERM), and kill it after ``STOP_GRACE_MS``."""
+        if self._process is None or self._stop_requested:
+            return
+        self._stop_requested = True
+        self._process.terminate()
+        self._kill_timer.start(STOP_GRACE_MS)
+
+    def kill_now(self) -> None:
+        """Kill the process group without a grace period (application shutdown)."""
+        if self._process is not None:
+            self._stop_requested = True
+            self._kill()
+            self._process.waitForFinished(2000)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _read_stdout(self) -> None:
+        if self._process is None:
+            return
+        self._stdout += bytes(self._process.readAllStandardOutput())
+        while True:
+            end = self._stdout.find(b"\n")
+            if end < 0:
+                break
+            line = bytes(self._stdout[:end]).decode("utf-8", errors="replace").strip()
+            del self._stdout[:end + 1]
+            if line:
+                self._handle_line(line)
+
+    def _handle_line(self, line: str) -> None:
+        try:
+            event = event_from_json(line)
+        except (ValueError, TypeError):
+            self.output_received.emit(line)
+            return
+        if isinstance(event, RunFailed):
+            self._failed = event
+        elif isinstance(event, RunFinished):
+            self._run_finished = event
+        self.event_received.emit(event)
+
+    def _read_stderr(self) -> None:
+        if self._process is None:
+            return
+        text = bytes(self._process.readAllStandardError()).decode("utf-8", errors="replace")
+        self._stderr = (self._stderr + text)[-MAX_STDERR_CHARS:]
+        if text.strip():
+            self.output_received.emit(text.rstrip())
+
+    # -- ending ---------------------------------------------------------------------------------
+
+    def _kill(self) -> None:
+        process = self._process
+        if process is None:
+            return
+        pid = int(process.processId())
+        if pid > 0 and os.name == "posix":
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+        process.kill()
+
+    def _on_error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart and self._process is not None:
+            self._end(SearchOutcome(
+                "crashed", -1, f"The search could not start: {self._process.errorString()}. "
+                f"Check that {self._program!r} can run `python -m automl`."))
+
+    def _on_finished(self, exit_code: int, exit_status: QProcess.ExitStatus) -> None:
+        self._read_stdout()
+        self._read_stderr()
+        if self._stdout.strip():
+            self._handle_line(bytes(self._stdout).decode("utf-8", errors="replace").strip())
+            self._stdout.clear()
+        self._end(self._outcome(exit_code, exit_status))
+
+    def _outcome(self, code: int, status: QProcess.ExitStatus) -> SearchOutcome:
+        stderr = self._stderr.strip()
+        if self._failed is not None:
+            return SearchOutcome("failed", code, self._failed.message, self._run_finished, stderr)
+        if self._stop_requested:
+            return SearchOutcome("stopped", code, "", self._run_finished, stderr)
+        if status == QProcess.ExitStatus.CrashExit:
+            return SearchOutcome("crashed", -1, "The search process crashed"
+                                 + (f": {_last_line(stderr)}" if stderr else ".")
+                                 + " Trials finished before the crash are kept.",
+                                 self._run_finished, stderr)
+        if code == 0:
+            return SearchOutcome("finished", 0, "", self._run_finished, stderr)
+        if code == EXIT_STOPPED:
+            return SearchOutcome("stopped", code, "", self._run_finished, stderr)
+        reason = _last_line(stderr) or f"it exited with code {code}"
+        return SearchOutcome("crashed" if code != 2 else "failed", code,
+                             f"The search stopped with an error: {reason}", self._run_finished,
+                             stderr)
+
+    def _end(self, outcome: SearchOutcome) -> None:
+        process = self._process
+        if process is None:
+            return
+        self._kill_timer.stop()
+        self._process = None
+        process.deleteLater()
+        self.finished.emit(outcome)
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return ""
+    last = lines[-1]
+    return last.removeprefix("error: ")
