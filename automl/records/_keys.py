@@ -5,7 +5,6 @@ eight: the per-trial overhead matters at hundreds of trials on SQLite).
 """
 
 # Trial user attributes.
-TRIAL_OWNER = "automl_owner"  # "host:pid" of the process running it (stale-trial detection)
 TRIAL_RESULT = "automl_result"  # dict with the keys below
 
 # Keys inside TRIAL_RESULT.

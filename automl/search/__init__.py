@@ -3,7 +3,6 @@
 from automl.search._config import RunConfig
 from automl.search._run import Refit
 from automl.search._run import SearchResult
-from automl.search._run import fail_stale_trials
 from automl.search._run import run_search
 
-__all__ = ["Refit", "RunConfig", "SearchResult", "fail_stale_trials", "run_search"]
+__all__ = ["Refit", "RunConfig", "SearchResult", "run_search"]

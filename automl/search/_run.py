@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import collections
 import os
-import socket
 import statistics
 import tempfile
 import time
@@ -37,6 +36,7 @@ from automl.records._records import TrialRecord
 from automl.search._config import RunConfig
 from automl.search._prepare import Prepared
 from automl.search._prepare import prepare
+from automl.search._recorder import Recorder
 from automl.search._versions import library_versions
 from automl.search._workers import Worker
 from automl.search._workers import WorkerPool
@@ -49,7 +49,7 @@ POLL_S = 0.1
 PROGRESS_EVERY_S = 0.5
 EXPORT_RESERVE_S = 2.0  # writing the bundle and its model card
 MAX_CONSECUTIVE_SKIPS = 3
-OWNER = f"{socket.gethostname()}:{os.getpid()}"
+PULL_EVERY_S = 3.0  # how often trials recorded by other processes are pulled in
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,12 @@ class _Search:
         self.running: dict[int, tuple[optuna.Trial, str, list]] = {}  # number -> trial, family, folds
         self.durations: dict[str, list[float]] = collections.defaultdict(list)
         self.fold_fit: dict[int, float] = {}  # trial -> mean fold fit seconds
-        self.oof: dict[int, np.ndarray] = {}
+        self.oof: dict[int, np.ndarray] = {}  # study trial number -> out-of-fold predictions
+        self.pending_oof: dict[int, np.ndarray] = {}  # sampler trial number -> same, until committed
         self.counts = collections.Counter()
         self.best: tuple[float, int] | None = None
         self.last_progress = 0.0
+        self.last_pull = 0.0
         self.stop_reason = "budget"
 
     # -- setup -------------------------------------------------------------------------
@@ -155,11 +157,14 @@ class _Search:
         self.pool = WorkerPool(max(1, n_workers), prepared.problem)
         try:
             self._loop()
-            refit = self._refit() if self.want_refit and self.stop_reason != "cancelled" else None
-        finally:
             self._stop_running("stopped by user" if self.stop_reason == "cancelled"
                                else "stopped: time budget reached")
+            self._drain(self.recorder.flush())
+            refit = self._refit() if self.want_refit and self.stop_reason != "cancelled" else None
+        finally:
             self.pool.close()
+            self._drain(self.recorder.flush())
+            self.recorder.close()
         self._progress(force=True, phase="done")
         result = SearchResult(
             study_name=self.study.study_name, storage_url=self.storage_url, prepared=prepared,
@@ -171,7 +176,16 @@ class _Search:
         return result
 
     def _open_study(self) -> optuna.Study:
-        config, prepared = self.config, self.prepared
+        """The persistent study (the record) and the in-memory study that samples.
+
+        Optuna's RDB storage costs about 2.5 ms per operation here, and a trial makes a
+        dozen (each param, each fold report, attributes, tell): 25-35 ms per trial on
+        SQLite. So sampling and pruning run on an in-memory study, and each trial is
+        written to the storage once, complete, the moment it ends (one transaction).
+        Trials finished by other processes on the same study are pulled in every few
+        seconds, so several workers still share one search.
+        """
+        config = self.config
         storage = open_storage(self.storage_url)
         name = config.study_name or _default_study_name(self.dataset, config.target)
         exists = any(s.study_name == name for s in storage.get_all_studies())
@@ -180,23 +194,53 @@ class _Search:
                 f"A study named {name!r} already exists. Add --resume to continue it, "
                 "or choose another study name.", field="study_name",
             )
+        record = optuna.create_study(storage=storage, study_name=name,
+                                     direction=self.metric.direction, load_if_exists=True)
+        self.storage = storage
+        self.study_id = record._study_id
+        self.recorder = Recorder(storage, self.study_id)
+        self.pulled: set[int] = set()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             sampler = optuna.samplers.TPESampler(
-                seed=config.seed if not exists else config.seed + len(storage.get_all_studies()),
+                seed=config.seed + storage.get_n_trials(self.study_id),
                 multivariate=True, group=True, constant_liar=True, n_startup_trials=10,
             )
-        pruner = optuna.pruners.MedianPruner(n_startup_trials=8, n_warmup_steps=1)
-        study = optuna.create_study(storage=storage, study_name=name, sampler=sampler,
-                                    pruner=pruner, direction=self.metric.direction,
-                                    load_if_exists=True)
+        self.mem = optuna.create_study(sampler=sampler, direction=self.metric.direction,
+                                       pruner=optuna.pruners.MedianPruner(n_startup_trials=8,
+                                                                          n_warmup_steps=1))
         if exists:
-            self._check_resume(study)
+            self._check_resume(record)
         else:
-            self._describe_study(study)
+            self._describe_study(record)
             for f in self.families:
-                study.enqueue_trial(f.default_trial_params(), skip_if_exists=True)
-        return study
+                self.mem.enqueue_trial(f.default_trial_params(), skip_if_exists=True)
+        self._pull_trials(force=True)
+        return record
+
+    def _pull_trials(self, force: bool = False) -> None:
+        """Copy trials other processes (or earlier runs) recorded into the sampler's study."""
+        now = time.monotonic()
+        if not force and now - self.last_pull < PULL_EVERY_S:
+            return
+        self.last_pull = now
+        if self.storage.get_n_trials(self.study_id) <= len(self.pulled) + len(self.recorder.ids):
+            return
+        names = {f.name for f in self.families}
+        for t in self.storage.get_all_trials(self.study_id, deepcopy=False,
+                                             states=(TrialState.COMPLETE, TrialState.PRUNED,
+                                                     TrialState.FAIL)):
+            if t._trial_id in self.pulled or t._trial_id in self.recorder.ids:
+                continue
+            self.pulled.add(t._trial_id)
+            if t.params.get("family") not in names:
+                continue  # a family this run does not search: nothing to learn from
+            try:
+                self.mem.add_trial(_compatible(t, self.families))
+            except ValueError:
+                continue  # params outside this run's spaces
+            if t.state is TrialState.COMPLETE:
+                self._note_best(t.value, t.number)
 
     def _describe_study(self, study: optuna.Study) -> None:
         p, d = self.prepared, self.dataset
@@ -225,9 +269,6 @@ class _Search:
                 f"{task.get('metric')}; resume it with the same target and metric.",
                 field="study_name",
             )
-        fail_stale_trials(study)
-        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-            self._note_best(t.value, t.number)
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -259,13 +300,15 @@ class _Search:
             for worker, msg in self.pool.poll(timeout):
                 self._handle(worker, msg)
             self._enforce_deadlines()
+            self._drain()
             self._progress()
 
     def _launch(self, worker: Worker, search_end: float) -> bool:
-        trial = self.study.ask()
+        self._pull_trials()
+        trial = self.mem.ask()
         family = get_family(trial.suggest_categorical("family", [f.name for f in self.families]))
-        params = family.space(trial, self.prepared.problem.context(family.style, len(self.prepared.problem.y)))
-        trial.set_user_attr(K.TRIAL_OWNER, OWNER)
+        params = family.space(trial, self.prepared.problem.context(family.style,
+                                                                   len(self.prepared.problem.y)))
         now = time.monotonic()
         estimate = self._estimate(family)
         if estimate is not None and now + estimate > search_end:
@@ -300,7 +343,7 @@ class _Search:
         self.pool.release(worker)
         if kind == "done":
             folds[:] = msg[2]
-            self.oof[number] = msg[3]
+            self.pending_oof[number] = msg[3]
             self._end_running(number, TrialState.COMPLETE)
         elif kind == "pruned":
             folds[:] = msg[2]
@@ -332,9 +375,10 @@ class _Search:
     def _end_running(self, number, state, *, error=None, reason=None) -> None:
         trial, family, folds, started = self.running.pop(number)
         self._finish(trial, family, state, folds, error=error, reason=reason,
-                     duration=time.monotonic() - started)
+                            duration=time.monotonic() - started)
 
     def _finish(self, trial, family, state, folds, *, error=None, reason=None, duration=0.0):
+        """Tell the sampler now; the recorder commits the trial and ``_drain`` reports it."""
         scores = [f.score for f in folds]
         result = {K.FAMILY: family, K.FOLD_SCORES: scores, K.DURATION_SECONDS: round(duration, 4)}
         if scores:
@@ -348,21 +392,29 @@ class _Search:
             result[K.REASON] = reason
         trial.set_user_attr(K.TRIAL_RESULT, result)
         value = result.get(K.SCORE_MEAN) if state is TrialState.COMPLETE else None
-        self.study.tell(trial, value, state=state)
+        frozen = self.mem.tell(trial, value, state=state)
         status = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned"}.get(state, "failed")
         self.counts[status] += 1
         if state is TrialState.COMPLETE:
             self.durations[family].append(duration)
-            self.fold_fit[trial.number] = result[K.FIT_SECONDS] / len(folds)
-            self._note_best(value, trial.number)
         elif state is TrialState.FAIL and error and error[0] == "TrialTimeout":
             self.durations[family].append(duration * 1.5)  # at least this slow
-        self.emit(TrialFinished(
-            number=trial.number, family=family, status=status, score=value,
-            fold_scores=tuple(scores), duration_s=round(duration, 4),
-            message=(f"{error[0]}: {error[1]}" if error else reason),
-        ))
-        self._progress(force=True)
+        message = f"{error[0]}: {error[1]}" if error else reason
+        self.recorder.submit(frozen, (trial.number, family, status, value, tuple(scores),
+                                      round(duration, 4), message, result.get(K.FIT_SECONDS)))
+
+    def _drain(self, items=None) -> None:
+        """Bookkeeping and events for the trials the recorder has committed."""
+        for payload, number in (self.recorder.drain() if items is None else items):
+            mem_number, family, status, value, scores, duration, message, fit_s = payload
+            if mem_number in self.pending_oof:
+                self.oof[number] = self.pending_oof.pop(mem_number)
+            if status == "complete":
+                self.fold_fit[number] = fit_s / len(scores)
+                self._note_best(value, number)
+            self.emit(TrialFinished(number=number, family=family, status=status, score=value,
+                                    fold_scores=scores, duration_s=duration, message=message))
+            self._progress(force=True)
 
     def _note_best(self, value, number) -> None:
         if value is None or not np.isfinite(value):
@@ -413,7 +465,8 @@ class _Search:
 
     def _refit(self) -> Refit | None:
         completed = [TrialRecord.from_frozen(t) for t in self.study.get_trials(
-            deepcopy=False, states=(TrialState.COMPLETE,))]
+            deepcopy=False, states=(TrialState.COMPLETE,))
+            if t.params.get("family") in {f.name for f in self.families}]
         if not completed:
             self._raise_no_trial()
         sign = -1 if self.metric.greater_is_better else 1
@@ -471,35 +524,16 @@ class _Search:
                           f"{self.config.budget_s:g} s. Give the run more time.")
 
 
-def fail_stale_trials(study: optuna.Study) -> int:
-    """Mark RUNNING trials left by dead processes of this machine as FAIL. Returns the count."""
-    host = socket.gethostname()
-    storage = study._storage
-    n = 0
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        owner = t.user_attrs.get(K.TRIAL_OWNER, "")
-        owner_host, _, pid = owner.rpartition(":")
-        if owner_host != host or (pid.isdigit() and _alive(int(pid))):
-            continue
-        storage.set_trial_user_attr(t._trial_id, K.TRIAL_RESULT, {
-            K.FAMILY: t.params.get("family"), K.ERROR_TYPE: "Interrupted",
-            K.ERROR_MESSAGE: "the process running this trial stopped (killed or crashed) "
-                             "before it finished"})
-        storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
-        n += 1
-    return n
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _compatible(trial, families) -> optuna.trial.FrozenTrial:
+    """A stored trial with its ``family`` choice widened to this run's families."""
+    names = [f.name for f in families]
+    dists = dict(trial.distributions)
+    dists["family"] = optuna.distributions.CategoricalDistribution(names)
+    return optuna.trial.create_trial(
+        state=trial.state, value=trial.value if trial.state is TrialState.COMPLETE else None,
+        params=trial.params, distributions=dists, user_attrs=trial.user_attrs,
+        intermediate_values=trial.intermediate_values,
+    )
 
 
 def _default_study_name(dataset: Dataset, target: str) -> str:

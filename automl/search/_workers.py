@@ -40,7 +40,19 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("fork" if "fork" in methods else "spawn")
 
 
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this worker when its parent dies (even by SIGKILL)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere the worker notices EOF on its pipe and exits
+
+
 def _worker_main(conn: Connection, problem: Problem) -> None:
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     os.environ["OMP_NUM_THREADS"] = "1"
     from threadpoolctl import threadpool_limits
