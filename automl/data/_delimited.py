@@ -188,7 +188,9 @@ def _records(text: str, sep: str, complete: bool, limit: int) -> Iterator[tuple[
     if not complete:
         cut = text.rfind("\n")
         text = text[: cut + 1] if cut > 0 else text
-    reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', strict=False)
+    reader = csv.reader(
+        io.StringIO(text, newline=None), delimiter=sep, quotechar='"', strict=False
+    )
     count = 0
     pending: tuple[int, list[str]] | None = None
     try:
@@ -238,9 +240,14 @@ def _check_rows(path: Path, records: list[tuple[int, list[str]]], sep: str) -> N
 
 
 def _too_many_fields(path: Path, line: int, got: int, width: int, sep: str) -> DataError:
+    advice = (
+        "If the file starts with notes above the header, remove them."
+        if width == 1
+        else f"Fix that row (quote values that contain {_show(sep)}), or choose the right "
+        "delimiter."
+    )
     return DataError(
-        f"Line {line} of {path.name!r} has {got} fields but the header has {width}. Fix that "
-        f"row (quote values that contain {_show(sep)}), or choose the right delimiter.",
+        f"Line {line} of {path.name!r} has {got} fields but the header has {width}. {advice}",
         path=str(path),
     )
 

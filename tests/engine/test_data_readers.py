@@ -478,5 +478,22 @@ def test_a_long_row_far_down_the_file_is_reported_with_its_line(tmp_path: Path) 
     lines[600] = "1,2,3,4"
     path = tmp_path / "late.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(DataError, match="Line 601 of 'late.csv' has 4 fields but the header has 3"):
+    with pytest.raises(
+        DataError, match="Line 601 of 'late.csv' has 4 fields but the header has 3"
+    ):
+        load_dataset(path)
+
+
+@pytest.mark.parametrize("newline", [b"\r", b"\r\n"])
+def test_old_mac_and_windows_line_endings(tmp_path: Path, newline: bytes) -> None:
+    path = tmp_path / "nl.csv"
+    path.write_bytes(newline.join([b"a;b", b"1;x", b"2;y", b""]))
+    ds = load_dataset(path)
+    assert ds.columns == ("a", "b") and ds.frame["b"].tolist() == ["x", "y"]
+
+
+def test_notes_above_the_header_get_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "pre.csv"
+    path.write_text("# exported by a tool\na,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(DataError, match="Line 2 .* notes above the header, remove them"):
         load_dataset(path)
