@@ -266,22 +266,23 @@ def _parse(
     path: Path, *, sep: str, encoding: str, max_rows: int | None, guessed: bool, notes: list[str]
 ) -> pd.DataFrame:
     """pandas' parser; on a decoding error with a guessed UTF-8, retry cp1252 then latin-1."""
-    fallbacks = ("cp1252", "latin-1") if guessed and encoding == "utf-8" else ()
-    for attempt in (encoding, *fallbacks):
-        try:
-            frame = _read_csv(path, sep=sep, encoding=attempt, max_rows=max_rows)
-        except UnicodeDecodeError as exc:
-            if attempt != (fallbacks or (encoding,))[-1]:
+    try:
+        return _read_csv(path, sep=sep, encoding=encoding, max_rows=max_rows)
+    except UnicodeDecodeError as exc:
+        error = exc
+    if guessed and encoding == "utf-8":  # the sample was UTF-8, a later part of the file is not
+        for fallback in ("cp1252", "latin-1"):
+            try:
+                frame = _read_csv(path, sep=sep, encoding=fallback, max_rows=max_rows)
+            except UnicodeDecodeError:
                 continue
-            raise DataError(
-                f"{path.name!r} is not valid {attempt} text (byte {exc.start}). Leave the "
-                "encoding empty to detect it, or choose the file's encoding.",
-                path=str(path),
-            ) from exc
-        if attempt != encoding:
-            notes.append(f"encoding {attempt} detected")
-        return frame
-    raise AssertionError("unreachable")  # pragma: no cover
+            notes.append(f"encoding {fallback} detected")
+            return frame
+    raise DataError(
+        f"{path.name!r} is not valid {encoding} text (byte {error.start}). Leave the "
+        "encoding empty to detect it, or choose the file's encoding.",
+        path=str(path),
+    ) from error
 
 
 def _read_csv(path: Path, *, sep: str, encoding: str, max_rows: int | None) -> pd.DataFrame:
