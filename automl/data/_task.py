@@ -24,8 +24,6 @@ from automl.data._types import TaskKind
 from automl.data._types import TaskSpec
 from automl.errors import ConfigError
 from automl.errors import DataError
-from automl.metrics import default_metric
-from automl.metrics import get_metric
 
 __all__ = ["detect_task", "looks_like_classes"]
 
@@ -77,7 +75,9 @@ def detect_task(
     else:
         classes = _classes(values)
         positive = _positive_class(classes) if kind is TaskKind.BINARY else None
-    metric_name = default_metric(kind) if metric is None else get_metric(metric, kind).name
+    from automl import metrics  # here, not at import: automl.metrics imports automl.data
+
+    metric_name = metrics.default_metric(kind) if metric is None else metrics.get_metric(metric, kind).name
     return TaskSpec(
         target=target,
         kind=kind,

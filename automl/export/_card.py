@@ -5,16 +5,15 @@ from __future__ import annotations
 import base64
 import html
 import io
+from pathlib import PurePath
 from typing import Any
 
-import matplotlib
+from matplotlib.figure import Figure  # a bare Figure renders with Agg; no pyplot, no backend switch
 
-matplotlib.use("Agg", force=False)
-from matplotlib.figure import Figure  # noqa: E402
-
-from automl import plots  # noqa: E402
-from automl.data import Profile  # noqa: E402
-from automl.records import Leaderboard  # noqa: E402
+from automl import plots
+from automl.data import Profile
+from automl.records import Leaderboard
+from automl.search._versions import library_versions  # noqa: E402
 
 
 def render_png(draw, data, size=(6.0, 3.6)) -> bytes:
@@ -66,12 +65,13 @@ def _markdown(meta, profile: Profile, board: Leaderboard, figures) -> str:
                                                  if task.get("classes") else ""),
               f"- **Model**: {meta['model']['label']} (`{meta['model']['family']}`), trial "
               f"{lineage['trial']} of study `{lineage['study']}`",
-              f"- **{scores['metric_label']}** ({scores['cv']}): {_fmt(scores['cv_mean'])} "
-              f"± {_fmt(scores['cv_std'])} over folds {', '.join(_fmt(s) for s in scores['fold_scores'])}",
+              _score_line(scores),
               ]
     if scores.get("holdout") is not None:
-        lines.append(f"- **Holdout {scores['metric_label']}**: {_fmt(scores['holdout'])}")
+        lines.append(f"- **Holdout {scores['metric_label']}**: {_fmt(scores['holdout'])} "
+                     f"({_direction(scores)})")
     lines += ["", "## Data", "",
+              f"- Name: {PurePath(str(lineage['source'])).name}",
               f"- Source: `{lineage['source']}`",
               f"- Rows used: {lineage['rows']:,} (of {profile.n_rows:,}; rows without a target dropped)",
               f"- Columns: {profile.n_cols} ({len(meta['input_schema'])} used as features)",
@@ -114,6 +114,12 @@ def _markdown(meta, profile: Profile, board: Leaderboard, figures) -> str:
         else:
             seen = "free values"
         lines.append(f"| {col['name']} | {col['kind']} | {seen} |")
+    lines += ["", "How new rows are checked before predicting: a missing column or a value of the wrong "
+              "kind (text in a number column, an infinite number, a date that is not a date) is "
+              "refused with an error naming the column; an unseen category is predicted as "
+              "\"unknown\" and reported; extra columns are ignored and reported."]
+    lines += ["", "## Software", "",
+              ", ".join(f"{k} {v}" for k, v in library_versions().items()), ""]
     lines += ["", "## Use it", "", "```",
               "automl predict BUNDLE_DIR new_rows.csv --out predictions.csv --proba",
               "automl serve BUNDLE_DIR --port 8000",
@@ -122,6 +128,19 @@ def _markdown(meta, profile: Profile, board: Leaderboard, figures) -> str:
               "A bundle runs code when it is loaded (joblib/pickle): load bundles only from places you trust.",
               ""]
     return "\n".join(lines)
+
+
+def _direction(scores) -> str:
+    return "higher is better" if scores.get("greater_is_better") else "lower is better"
+
+
+def _score_line(scores) -> str:
+    label, plan = scores["metric_label"], str(scores["cv"])
+    if plan.startswith("holdout"):  # one split: no spread to show
+        return f"- **{label}** ({plan} of the rows held out): {_fmt(scores['cv_mean'])} ({_direction(scores)})"
+    folds = ", ".join(_fmt(s) for s in scores["fold_scores"])
+    return (f"- **{label}** ({plan} cross-validation): {_fmt(scores['cv_mean'])} ± "
+            f"{_fmt(scores['cv_std'])} over folds {folds} ({_direction(scores)})")
 
 
 def _html(md: str, figures: dict[str, bytes]) -> str:

@@ -54,10 +54,11 @@ def _die_with_parent() -> None:
 def _worker_main(conn: Connection, problem: Problem) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    os.environ["OMP_NUM_THREADS"] = "1"
+    threads = int(os.environ.get("AUTOML_WORKER_THREADS", "1"))  # benchmarks vary it
+    os.environ["OMP_NUM_THREADS"] = str(threads)
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(1)
+    threadpool_limits(threads)
     evaluator = Evaluator(problem)
     while True:
         try:
