@@ -27,7 +27,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def stylesheet() -> str:
-    return (importlib.resources.files("app") / "resources" / "style.qss").read_text("utf-8")
+    """The application style sheet, with its image references resolved to the package."""
+    resources = importlib.resources.files("app") / "resources"
+    text = (resources / "style.qss").read_text("utf-8")
+    return text.replace("@RES@", Path(str(resources)).as_posix())
 
 
 def create_application(argv: list[str] | None = None):

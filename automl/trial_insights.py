@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -108,15 +109,20 @@ def param_importances(
     if len({t.value for t in done}) < 2:
         return ParamImportances({}, len(done), "Every trial scored the same: no parameter "
                                 "made a difference that can be measured.")
-    try:
-        values = optuna.importance.get_param_importances(study)
-    except (ValueError, RuntimeError, ZeroDivisionError) as exc:
-        return ParamImportances({}, len(done), f"Parameter importances could not be computed: "
-                                f"{' '.join(str(exc).split())}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            values = optuna.importance.get_param_importances(study)
+        except (ValueError, RuntimeError, ZeroDivisionError) as exc:
+            return ParamImportances({}, len(done), "Parameter importances could not be "
+                                    f"computed: {' '.join(str(exc).split())}")
     clean = {str(k): float(v) for k, v in values.items() if math.isfinite(v)}
     note = None
     if len(done) < 2 * min_trials:
         note = f"Based on only {len(done)} completed trials: treat as a rough guide."
+    elif any("less than 2 trials" in str(w.message) for w in caught):
+        note = ("Some parameters were tried in only a few trials; their importances are a "
+                "rough guide.")
     return ParamImportances(dict(sorted(clean.items(), key=lambda kv: -kv[1])), len(done), note)
 
 

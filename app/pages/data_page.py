@@ -37,6 +37,8 @@ from app.widgets.icons import severity_icon
 
 FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.xlsx *.xls *.parquet *.json *.jsonl);;"
                "All files (*)")
+PREVIEW_FIT_ROWS = 50
+MAX_PREVIEW_COLUMN_WIDTH = 240
 SUPPORTED = (".csv", ".tsv", ".tab", ".txt", ".dat", ".xlsx", ".xlsm", ".xls", ".parquet",
              ".pq", ".json", ".jsonl", ".ndjson")
 
@@ -105,7 +107,7 @@ class DataPage(Page):
         self.profile_view = make_table(self.profile_proxy, sortable=True)
         self.profile_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         header = self.profile_view.horizontalHeader()
-        for col, width in enumerate((180, 100, 80, 80, 260)):
+        for col, width in enumerate((190, 100, 90, 80, 280)):
             header.resizeSection(col, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.warning_list = QListWidget()
@@ -186,6 +188,7 @@ class DataPage(Page):
     def _show_dataset(self, dataset) -> None:
         self.messages.clear("load")
         self.preview_model.set_frame(dataset.frame)
+        self._fit_preview_columns()
         name = os.path.basename(dataset.source)
         self.info_label.setText(f"<b>{name}</b> · {dataset.n_rows:,} rows × "
                                 f"{len(dataset.columns)} columns · profiling…")
@@ -195,6 +198,15 @@ class DataPage(Page):
             self.messages.show_message("notes", "info", "Read with: " + "; ".join(notes) + ".")
         else:
             self.messages.clear("notes")
+
+    def _fit_preview_columns(self) -> None:
+        """Column widths from the header and the first rows only (fast on any row count)."""
+        header = self.preview.horizontalHeader()
+        header.setResizeContentsPrecision(PREVIEW_FIT_ROWS)
+        self.preview.resizeColumnsToContents()
+        for col in range(self.preview_model.columnCount()):
+            width = header.sectionSize(col)
+            header.resizeSection(col, max(60, min(MAX_PREVIEW_COLUMN_WIDTH, width + 8)))
 
     def _show_failure(self, message: str) -> None:
         self.messages.show_message("load", "error", message)

@@ -40,7 +40,7 @@ class HistoryPage(Page):
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((260, 60, 90, 80, 110, 90, 150)):
+        for col, width in enumerate((250, 64, 100, 80, 110, 90, 160)):
             header.resizeSection(col, width)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
@@ -54,7 +54,8 @@ class HistoryPage(Page):
         history.studies_loaded.connect(self._loaded)
         history.studies_failed.connect(
             lambda m: self.messages.show_message("storage", "error", m))
-        history.loading_changed.connect(lambda busy: self.refresh_button.setEnabled(not busy))
+        history.loading_changed.connect(
+            lambda busy: self.count_label.setText("Reading the storage…") if busy else None)
         self._enable()
 
     def on_shown(self) -> None:

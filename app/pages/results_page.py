@@ -72,22 +72,24 @@ class ResultsPage(Page):
         self.proxy = LeaderboardProxyModel(self)
         self.proxy.setSourceModel(study.leaderboard_model)
         self.filter_edit.textChanged.connect(self.proxy.set_text_filter)
+        self.filter_edit.textChanged.connect(lambda _t: self._update_count())
         self.status_combo.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_status_filter(self.status_combo.currentData()))
+            lambda _i: (self.proxy.set_status_filter(self.status_combo.currentData()),
+                        self._update_count()))
         self.table = make_table(self.proxy, sortable=True, multi_select=True)
         self.table.sortByColumn(COL_RANK, Qt.SortOrder.AscendingOrder)
         header = self.table.horizontalHeader()
-        for col, width in enumerate((48, 48, 170, 160, 56, 76)):
+        for col, width in enumerate((64, 56, 220, 190, 64, 84)):
             header.resizeSection(col, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(row(self.filter_edit, self.status_combo))
-        left_layout.addWidget(self.table, 1)
         self.count_label = QLabel("")
         self.count_label.setObjectName("hint")
-        left_layout.addWidget(self.count_label)
+        self.filter_edit.setMinimumWidth(320)
+        left_layout.addLayout(row(self.filter_edit, self.status_combo, None, self.count_label))
+        left_layout.addWidget(self.table, 1)
 
         self.compare_model = TrialCompareTableModel(self)
         self.compare_view = make_table(self.compare_model, stretch_last=True)
@@ -125,16 +127,25 @@ class ResultsPage(Page):
         self.tabs.addTab(details, "Details")
         self.tabs.addTab(self.family_chart, "Score by family")
         self.tabs.addTab(self.history_chart, "History")
-        self.tabs.addTab(self.params_chart, "Parameters")
+        self.params_note = QLabel("")
+        self.params_note.setObjectName("hint")
+        self.params_note.setWordWrap(True)
+        params = QWidget()
+        pl = QVBoxLayout(params)
+        pl.setContentsMargins(0, 6, 0, 0)
+        pl.addWidget(self.params_note)
+        pl.addWidget(self.params_chart, 1)
+        self.tabs.addTab(params, "Parameters")
         self.tabs.addTab(model, "Model")
         self.tabs.addTab(self.features_chart, "Features")
         self.tabs.currentChanged.connect(lambda _i: self._request_for_tab())
 
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(left)
         split.addWidget(self.tabs)
-        split.setStretchFactor(0, 5)
-        split.setStretchFactor(1, 4)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([240, 360])
         split.setChildrenCollapsible(False)
         self.body.addWidget(split, 1)
 
@@ -204,13 +215,19 @@ class ResultsPage(Page):
         self.study_label.setText(f"Study <b>{board.study_name}</b> · metric "
                                  f"<b>{board.metric or '?'}</b> ({better} is better) · "
                                  f"{len(board.records)} trials ({shown or 'none yet'})")
-        self.count_label.setText(f"{self.proxy.rowCount()} of {len(board.records)} trials shown")
+        self._update_count()
         key = (board.study_name, len(board.records), len(board.completed))
         if key != self._board_key and self.isVisible():
             self._board_key = key
             self.family_chart.plot(draw_family_scores, insights.family_scores(board))
             self.history_chart.plot(draw_history, insights.history_data(board))
             self._request_for_tab()
+
+    def _update_count(self) -> None:
+        total = self.study.leaderboard_model.rowCount()
+        shown = self.proxy.rowCount()
+        self.count_label.setText(f"{total} trials" if shown == total
+                                 else f"{shown} of {total} trials shown")
 
     def _request_for_tab(self) -> None:
         if not self.isVisible() or self.study.board is None:
@@ -239,6 +256,8 @@ class ResultsPage(Page):
             self.params_chart.placeholder("Computing parameter importances…")
 
     def _show_params(self, data: ParamImportances) -> None:
+        self.params_note.setText(f"How much each search parameter mattered for the score, "
+                                 f"from {data.n_trials} completed trials. {data.note or ''}")
         if data.importances:
             self.params_chart.plot(draw_param_importances, data)
         else:

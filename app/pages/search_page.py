@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QPlainTextEdit
@@ -81,7 +82,7 @@ class SearchPage(Page):
         self.table = make_table(self.proxy, sortable=True)
         self.table.sortByColumn(COL_RANK, Qt.SortOrder.AscendingOrder)
         header = self.table.horizontalHeader()
-        for col, width in enumerate((52, 52, 190, 170, 64, 80)):
+        for col, width in enumerate((64, 56, 200, 180, 60, 80)):
             header.resizeSection(col, width)
         self.chart = PlotCanvas(self, width=4.2, height=3.0)
         self.chart.placeholder("The best score over time appears here")
@@ -90,6 +91,7 @@ class SearchPage(Page):
         split.addWidget(self.chart)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([620, 400])
         split.setChildrenCollapsible(False)
         self.body.addWidget(split, 1)
 
@@ -104,6 +106,9 @@ class SearchPage(Page):
 
         self._chart_key: tuple | None = None
         self._chart_drawn_at = 0.0
+        self._chart_timer = QTimer(self)
+        self._chart_timer.setSingleShot(True)
+        self._chart_timer.timeout.connect(lambda: self._board_changed(self.study.board))
         search.status_changed.connect(self._show_status)
         search.search_ended.connect(self._show_outcome)
         search.output_added.connect(self._append_log)
@@ -157,17 +162,23 @@ class SearchPage(Page):
     def _study_changed(self, name: str, _url: str) -> None:
         self.messages.clear("storage")
         self._chart_key = None
+        self._chart_timer.stop()
         self.chart.placeholder("The best score over time appears here")
 
-    def _board_changed(self, board: Leaderboard) -> None:
+    def _board_changed(self, board: Leaderboard | None) -> None:
         """Redraw the chart when a trial completed, at most once a second while running."""
+        if board is None:
+            return
         self.messages.clear("storage")
         key = (board.study_name, len(board.completed))
         if key == self._chart_key:
             return
         now = time.monotonic()
-        if self.search.is_running() and now - self._chart_drawn_at < CHART_MIN_INTERVAL_S:
-            return  # the next poll (one second) catches up
+        wait_s = CHART_MIN_INTERVAL_S - (now - self._chart_drawn_at)
+        if self.search.is_running() and wait_s > 0:
+            if not self._chart_timer.isActive():
+                self._chart_timer.start(int(wait_s * 1000) + 1)
+            return
         self._chart_key = key
         self._chart_drawn_at = now
         self.chart.plot(draw_history, insights.history_data(board))

@@ -106,7 +106,8 @@ class SettingsPage(Page):
         self.advanced = CollapsibleSection("Advanced", advanced)
         self.body.addWidget(self.advanced)
 
-        controller.task_changed.connect(lambda _t: self._fill_families())
+        controller.task_changed.connect(lambda _t: (self._fill_families(), self._sync()))
+        controller.task_failed.connect(lambda _m: self._sync())
         controller.draft_changed.connect(self._sync)
         self._fill_families()
         self._sync()

@@ -47,6 +47,7 @@ class PlotCanvas(FigureCanvasQTAgg):
         for side in ("left", "bottom"):
             self.axes.spines[side].set_visible(True)
         draw(self.axes, *args, **kwargs)
+        self.axes.title.set_wrap(True)  # long titles over narrow (square) axes
         self.draw_idle()
 
     def placeholder(self, text: str) -> None:
