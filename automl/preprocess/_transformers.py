@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-_PARTS = ("year", "month", "day", "dayofweek", "dayofyear", "hour")
+_PARTS = ("year", "month", "day", "day_of_week", "day_of_year", "hour")
 
 
 def to_category_strings(X):

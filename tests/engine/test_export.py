@@ -104,9 +104,13 @@ def test_export_a_chosen_trial_later(tmp_path, storage_url, binary_dataset):
     config = RunConfig(target="target", budget_s=30, n_trials=3, cv=3, storage_url=storage_url,
                        study_name="later", families=("linear", "tree"))
     run_search(config, dataset, refit=False)
-    out = export_trial("later", tmp_path / "b1", storage_url=storage_url, trial_number=1)
+    from automl.records import Leaderboard
+
+    tree = next(r for r in Leaderboard.from_study("later", storage_url).completed if r.family == "tree")
+    out = export_trial("later", tmp_path / "b1", storage_url=storage_url, trial_number=tree.number)
     meta = json.loads((out / "metadata.json").read_text())
-    assert meta["lineage"]["trial"] == 1 and meta["model"]["family"] == "tree"
+    assert meta["lineage"]["trial"] == tree.number and meta["model"]["family"] == "tree"
+    assert meta["scores"]["cv_mean"] == tree.score
     pd.testing.assert_index_equal(pd.Index(["x1", "x2", "color"]),
                                   pd.Index([c["name"] for c in meta["input_schema"]]))
 
