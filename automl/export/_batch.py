@@ -1,23 +1,44 @@
-"""Batch scoring of a file with a bundle, streamed in chunks for delimited text files."""
+"""Batch scoring of a file with a bundle: every format ``load_dataset`` reads, in chunks.
+
+Delimited text (CSV, TSV, TXT...) and Parquet are streamed ``chunk_rows`` rows at a time, so
+a file larger than memory can be scored; Excel and JSON are read whole (their readers need the
+whole file) and predicted in chunks. Each chunk is normalised exactly as ``load_dataset``
+normalises training data (column names, then cell values: numbers written as text, decimal
+commas in ``;``-separated files, blank cells, dates), so a file scores the same whether it is
+read by ``automl predict`` or loaded and passed to ``Bundle.predict``.
+
+The id column, named by the caller or else the training data's identifier column when the
+input has it, is written first so rows can be joined back.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
+import codecs
 import os
 import sys
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from automl.data import load_dataset
+from automl.data._clean import clean_values
+from automl.data._clean import normalise_names
+from automl.data._delimited import read_delimited
 from automl.errors import DataError
 from automl.errors import SchemaError
 from automl.export._bundle import Bundle
 
 CHUNK_ROWS = 200_000
-_DELIMITED = {".csv", ".tsv", ".txt"}
+MAX_NOTES = 20
+_DELIMITED = {".csv", ".tsv", ".tab", ".txt", ".dat"}
+_PARQUET = {".parquet", ".pq"}
+_DEFAULT_SEP = {".tsv": "\t", ".tab": "\t"}
+_HEAD_ROWS = 50  # rows read by the training reader to detect delimiter, header and shape
 
 
 @dataclass(frozen=True)
@@ -39,97 +60,194 @@ def predict_file(
 ) -> BatchResult:
     """Score ``data`` and write a CSV with ``prediction`` (and ``proba_<class>``) columns.
 
-    The id column (named, or the training data's identifier column when the input has it)
-    is written first so rows can be joined back. ``out=None`` writes to stdout. The output
-    is written to a temporary name and renamed when complete.
+    Args:
+        bundle: The loaded bundle.
+        data: Any file ``load_dataset`` reads (CSV/TSV/TXT, Excel, Parquet, JSON, JSON lines).
+        out: The output CSV; None writes to stdout. A file is written under a temporary name
+            and renamed when complete, so a failure never leaves half a result.
+        proba: Add one ``proba_<class>`` column per class (classification).
+        id_column: Input column copied first into the output; by default the training data's
+            identifier column when the input has it.
+        chunk_rows: Rows read and predicted at a time (bounds the memory used).
 
     Raises:
-        DataError: Unreadable input, or a named id column that is missing.
-        SchemaError: Input that does not match the bundle's schema.
+        DataError: Unreadable input, no rows, or a named id column that is missing.
+        SchemaError: Input that does not match the bundle's schema (message names the rows).
     """
-    path = Path(data)
-    chunks = _read_chunks(path, chunk_rows)
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise DataError(f"chunk_rows must be a positive number of rows, got {chunk_rows!r}.")
+    frames = iter_frames(Path(data), chunk_rows)
     if out is None:
-        return _write(bundle, chunks, sys.stdout, proba, id_column)
+        return _write(bundle, frames, sys.stdout, proba, id_column, chunk_rows)
     out = Path(out)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            result = _write(bundle, chunks, fh, proba, id_column)
+            result = _write(bundle, frames, fh, proba, id_column, chunk_rows)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     return result
 
 
-def _write(bundle: Bundle, chunks, fh, proba: bool, id_column: str | None) -> BatchResult:
+def iter_frames(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, list[str]]]:
+    """(frame, notes) per chunk, normalised as ``load_dataset`` normalises a whole file."""
+    suffix = path.suffix.lower()
+    if suffix in _DELIMITED or (suffix not in _PARQUET and _is_text_table(path)):
+        yield from _delimited_frames(path, chunk_rows)
+    elif suffix in _PARQUET:
+        yield from _parquet_frames(path, chunk_rows)
+    else:
+        dataset = load_dataset(path)
+        notes = list(dataset.notes)
+        for start in range(0, len(dataset.frame), chunk_rows):
+            yield dataset.frame.iloc[start:start + chunk_rows], notes if start == 0 else []
+
+
+def _is_text_table(path: Path) -> bool:
+    """An unknown extension holding delimited text (what ``load_dataset`` would sniff)."""
+    if path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".json", ".jsonl", ".ndjson"}:
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return bool(head) and not head.startswith((b"PAR1", b"PK\x03\x04")) and stripped[:1] not in (
+        b"{", b"[")
+
+
+def _delimited_frames(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, list[str]]]:
+    # The training reader on the first rows: same checks, delimiter and exact header.
+    head, notes, sep = load_head(path)
+    names, renamed = normalise_names(list(head.columns))
+    if renamed:
+        notes.append("renamed column(s) " + ", ".join(f"{a!r} -> {b!r}" for a, b in renamed[:5]))
+    encoding = _encoding(path)
+    decimal_comma = sep in (";", "\t", "|")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            reader = pd.read_csv(path, sep=sep, encoding=encoding, chunksize=chunk_rows,
+                                 index_col=False, engine="c" if len(sep) == 1 else "python",
+                                 on_bad_lines="error")
+            with reader:
+                for i, frame in enumerate(reader):
+                    if frame.shape[1] == len(names):
+                        frame.columns = names
+                    frame, value_notes, _ = clean_values(frame, decimal_comma=decimal_comma)
+                    yield frame, (notes + value_notes) if i == 0 else value_notes
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path.name!r} is not valid {encoding} text (byte {exc.start:,}). Save "
+                        "it as UTF-8 and score it again.", path=str(path)) from exc
+    except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path.name!r} could not be read past its first rows ({reason}). Fix "
+                        "that row, or save the file again as CSV.", path=str(path)) from exc
+
+
+def load_head(path: Path) -> tuple[pd.DataFrame, list[str], str]:
+    """The first rows as the training reader reads them: (frame, notes, delimiter)."""
+    load_dataset(path, max_rows=1)  # existence, emptiness and binary checks, one-line errors
+    return read_delimited(path, sep=None, encoding=None, max_rows=_HEAD_ROWS,
+                          default_sep=_DEFAULT_SEP.get(path.suffix.lower()))
+
+
+def _encoding(path: Path) -> str:
+    """The text encoding, detected as the training reader does (BOM, UTF-8, cp1252)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 18)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    pairs = len(head) // 2
+    if pairs >= 2:
+        even, odd = head[0:2 * pairs:2], head[1:2 * pairs:2]
+        if odd.count(0) > 0.9 * pairs and even.count(0) < 0.1 * pairs:
+            return "utf-16-le"
+        if even.count(0) > 0.9 * pairs and odd.count(0) < 0.1 * pairs:
+            return "utf-16-be"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:  # the sample cut a character in two
+            return "utf-8"
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def _parquet_frames(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, list[str]]]:
+    load_dataset(path, max_rows=1)  # same checks and messages as training for a bad file
+    try:
+        batches = pq.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+        for batch in batches:
+            frame = pa.Table.from_batches([batch]).to_pandas()
+            if not isinstance(frame.index, pd.RangeIndex):
+                frame = frame.reset_index()
+            frame.columns, _ = normalise_names(list(frame.columns))
+            frame, notes, _ = clean_values(frame)
+            yield frame, notes
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{path.name!r} could not be read past its first rows ({exc}). It may be "
+                        "truncated: write it again.", path=str(path)) from exc
+
+
+def _write(bundle: Bundle, frames, fh, proba: bool, id_column: str | None,
+           chunk_rows: int) -> BatchResult:
     rows = n = 0
     notes: list[str] = []
+    n_dropped = 0
     chosen = id_column
-    for i, frame in enumerate(chunks):
-        if i == 0:
+    for frame, read_notes in frames:
+        if len(frame) == 0:
+            continue
+        if n == 0:
             chosen = _id_column(bundle, frame, id_column)
-        if chosen and chosen not in frame.columns:
-            raise DataError(f"Id column {chosen!r} is not in the input.", column=chosen)
-        pred = bundle.predict(frame, proba=proba)
-        for note in pred.notes:
-            if note not in notes:
+        try:
+            pred = bundle.predict(frame, proba=proba)
+        except SchemaError as exc:
+            if n == 0 and len(frame) < chunk_rows:
+                raise
+            raise SchemaError(f"{exc} (in rows {rows + 1:,} to {rows + len(frame):,} of the input)",
+                              columns=exc.columns) from exc
+        for note in (*read_notes, *pred.notes):
+            if note in notes:
+                continue
+            if len(notes) < MAX_NOTES:
                 notes.append(note)
+            else:
+                n_dropped += 1
         table = pred.to_frame(proba=proba)
         if chosen:
             table.insert(0, chosen, frame[chosen].to_numpy())
-        table.to_csv(fh, header=(i == 0), index=False)
+        table.to_csv(fh, header=(n == 0), index=False)
         rows += len(table)
         n += 1
     if n == 0:
         raise DataError("The input has no rows to predict.")
+    if n_dropped:
+        notes.append(f"{n_dropped} more note(s) not shown")
     return BatchResult(rows, n, chosen, tuple(notes))
 
 
 def _id_column(bundle: Bundle, frame: pd.DataFrame, named: str | None) -> str | None:
     if named:
-        return named
+        for candidate in (named, named.strip()):
+            if candidate in frame.columns:
+                return candidate
+        shown = ", ".join(map(repr, list(frame.columns)[:10]))
+        raise DataError(f"Id column {named!r} is not in the input (its columns: {shown}).",
+                        column=named)
     for col in bundle.profile.columns:
         if col.kind.value == "identifier" and col.name in frame.columns:
             return col.name
     return None
-
-
-def _read_chunks(path: Path, chunk_rows: int):
-    if path.suffix.lower() not in _DELIMITED:
-        yield load_dataset(path).frame
-        return
-    if not path.is_file():
-        raise DataError(f"{str(path)!r} does not exist.", path=str(path))
-    sep, encoding = _sniff(path)
-    try:
-        reader = pd.read_csv(path, sep=sep, encoding=encoding, chunksize=chunk_rows,
-                             skipinitialspace=True)
-        for frame in reader:
-            frame.columns = [str(c) for c in frame.columns]
-            yield frame
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        if isinstance(exc, SchemaError):
-            raise
-        raise DataError(f"Cannot read {str(path)!r}: {str(exc).splitlines()[0]}", path=str(path)) from exc
-
-
-def _sniff(path: Path) -> tuple[str, str]:
-    raw = path.open("rb").read(65536)
-    if raw.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    elif raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        encoding = "utf-16"
-    else:
-        try:
-            raw.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "latin-1"
-    if path.suffix.lower() == ".tsv":
-        return "\t", encoding
-    text = raw.decode(encoding, errors="ignore")
-    try:
-        return csv.Sniffer().sniff(io.StringIO(text).read(20000), delimiters=",;\t|").delimiter, encoding
-    except csv.Error:
-        return ",", encoding

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure  # a bare Figure renders with Agg; no pyplo
 from automl import plots
 from automl.data import Profile
 from automl.records import Leaderboard
-from automl.search._versions import library_versions  # noqa: E402
+from automl.search._versions import library_versions
 
 
 def render_png(draw, data, size=(6.0, 3.6)) -> bytes:

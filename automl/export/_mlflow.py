@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import platform
 import uuid
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from automl.search._versions import library_versions
@@ -78,7 +80,7 @@ def mlflow_files(metadata: dict[str, Any], input_example: list[dict[str, Any]]) 
         "    loader_module: automl_pyfunc",
         f"    python_version: {py}",
         f"model_uuid: {uuid.uuid4().hex}",
-        f"utc_time_created: '{metadata.get('created_at', '')}'",
+        f"utc_time_created: '{metadata.get('created_at') or datetime.now(UTC).strftime('%Y-%m-%d %H:%M:%S.%f')}'",
         "",
     ])
     env = "\n".join([f"python: {py}", "build_dependencies:", "- pip", "dependencies:",

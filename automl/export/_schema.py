@@ -3,7 +3,7 @@
 Defined behaviour for each mismatch (documented in docs/bundle.md, tested):
 - a missing feature column: SchemaError naming every missing column;
 - a numeric column with values that are not numbers: SchemaError naming the column and
-  examples (a silent NaN would be a silent wrong answer);
+  examples (a silent NaN would be a silent wrong answer); infinite values: SchemaError too;
 - a datetime column with values that are not dates: SchemaError, same shape;
 - an unseen category: predicted as "unknown" (the encoders' handle_unknown), reported;
 - extra columns: ignored, reported.
@@ -76,7 +76,7 @@ def check_input(frame: pd.DataFrame, schema: tuple[InputColumn, ...]) -> tuple[p
     for col in schema:
         s = frame[col.name]
         if col.kind == ColumnKind.NUMERIC.value:
-            out[col.name] = _numeric(s, col.name)
+            out[col.name] = _finite(_numeric(s, col.name), col.name)
         elif col.kind == ColumnKind.DATETIME.value:
             out[col.name] = _datetimes(s, col.name)
         else:
@@ -114,6 +114,14 @@ def _numeric(s: pd.Series, name: str) -> pd.Series:
             columns=(name,),
         )
     return coerced.astype(float)
+
+
+def _finite(values: pd.Series, name: str) -> pd.Series:
+    n_inf = int(np.isinf(values.to_numpy()).sum())
+    if n_inf:
+        raise SchemaError(f"Column {name!r} holds {n_inf} infinite value(s); use numbers, or leave "
+                          "the cell empty for a missing value.", columns=(name,))
+    return values
 
 
 def _datetimes(s: pd.Series, name: str) -> pd.Series:
