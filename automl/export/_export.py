@@ -154,7 +154,10 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
     }
     y = prepared.problem.y
     found: dict[str, Any] = {"history": insights.history_data(board)}
-    if oof is not None and not np.isnan(np.asarray(oof, dtype=float)).all():
+    if oof is not None:  # out-of-fold predictions; a holdout covers only its validation rows
+        scored = np.isfinite(np.asarray(oof, dtype=float).reshape(len(oof), -1)).all(axis=1)
+        oof, y = (oof[scored], y[scored]) if scored.any() else (None, y)
+    if oof is not None:
         if task.kind.is_classification:
             found["confusion"] = insights.confusion_data(y, oof, task.classes)
             if metric.needs_proba:

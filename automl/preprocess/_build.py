@@ -10,6 +10,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.preprocessing import OneHotEncoder
@@ -77,6 +79,12 @@ class FeaturePlan:
         return cls(*(tuple(groups[k]) for k in ("num", "low", "high", "dt", "text")))
 
 
+def _cross_fit(classification: bool, seed: int):
+    """The folds TargetEncoder cross-fits on (seeded, shuffled)."""
+    splitter = StratifiedKFold if classification else KFold
+    return splitter(n_splits=5, shuffle=True, random_state=seed)
+
+
 def _categories():
     return FunctionTransformer(to_category_strings, feature_names_out="one-to-one")
 
@@ -126,7 +134,7 @@ def build_preprocessor(
         high = make_pipeline(
             _categories(),
             SimpleImputer(strategy="constant", fill_value="<missing>"),
-            TargetEncoder(target_type=target_type, random_state=seed),
+            TargetEncoder(target_type=target_type, cv=_cross_fit(classification, seed)),
         )
         if scaled:
             high.steps.append(("scale", StandardScaler()))

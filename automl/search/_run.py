@@ -48,7 +48,7 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 POLL_S = 0.1
 PROGRESS_EVERY_S = 0.5
 EXPORT_RESERVE_S = 2.0  # writing the bundle and its model card
-MAX_CONSECUTIVE_SKIPS = 3
+MAX_REASKS = 6  # sampler picks of families that do not fit before choosing one that does
 PULL_EVERY_S = 3.0  # how often trials recorded by other processes are pulled in
 
 
@@ -273,8 +273,9 @@ class _Search:
     # -- the loop ------------------------------------------------------------------------
 
     def _loop(self) -> None:
-        launched = skips = 0
+        launched = 0
         n_trials = self.config.n_trials
+        no_time = False
         while True:
             now = time.monotonic()
             if self.should_stop():
@@ -282,19 +283,20 @@ class _Search:
                 return
             search_end = self.hard_end - self._refit_reserve()
             out_of_time = now >= search_end
-            done_launching = (n_trials is not None and launched >= n_trials) or skips >= MAX_CONSECUTIVE_SKIPS
+            done_launching = no_time or (n_trials is not None and launched >= n_trials)
             if (out_of_time or done_launching) and not self.pool.busy():
                 if not out_of_time:
-                    self.stop_reason = "n_trials" if skips < MAX_CONSECUTIVE_SKIPS else "no_more_time"
+                    self.stop_reason = "no_more_time" if no_time else "n_trials"
                 return
             if out_of_time:
                 self._stop_running("stopped: time budget reached")
                 continue
             while not done_launching and self.pool.idle():
-                started = self._launch(self.pool.idle()[0], search_end)
-                launched += 1
-                skips = 0 if started else skips + 1
-                done_launching = (n_trials is not None and launched >= n_trials) or skips >= MAX_CONSECUTIVE_SKIPS
+                if self._launch(self.pool.idle()[0], search_end):
+                    launched += 1
+                else:
+                    no_time = True
+                done_launching = no_time or (n_trials is not None and launched >= n_trials)
             next_deadline = min([w.deadline for w in self.pool.busy()] + [search_end])
             timeout = min(POLL_S, max(0.0, next_deadline - time.monotonic()))
             for worker, msg in self.pool.poll(timeout):
@@ -304,22 +306,46 @@ class _Search:
             self._progress()
 
     def _launch(self, worker: Worker, search_end: float) -> bool:
+        """Start one trial of a family that can finish in the time left.
+
+        A family the sampler picks that would not fit is told to the sampler as pruned (so
+        it learns to avoid it now) but not recorded: it never ran. After a few such picks
+        the most promising family that fits is chosen for the sampler. Returns False when
+        no family fits any more.
+        """
         self._pull_trials()
-        trial = self.mem.ask()
-        family = get_family(trial.suggest_categorical("family", [f.name for f in self.families]))
-        params = family.space(trial, self.prepared.problem.context(family.style,
-                                                                   len(self.prepared.problem.y)))
         now = time.monotonic()
-        estimate = self._estimate(family)
-        if estimate is not None and now + estimate > search_end:
-            self._finish(trial, family.name, TrialState.PRUNED, [], reason=(
-                f"not started: it would take about {estimate:.0f} s and "
-                f"{max(0.0, search_end - now):.0f} s were left"))
+        left = search_end - now
+        fits = {f.name for f in self.families
+                if (est := self._estimate(f)) is None or est <= left}
+        if not fits:
             return False
+        for attempt in range(MAX_REASKS):
+            if attempt == MAX_REASKS - 1:
+                self.mem.enqueue_trial({"family": self._most_promising(fits)})
+            trial = self.mem.ask()
+            family = get_family(trial.suggest_categorical("family", [f.name for f in self.families]))
+            params = family.space(trial, self.prepared.problem.context(
+                family.style, len(self.prepared.problem.y)))
+            if family.name in fits:
+                break
+            self.mem.tell(trial, state=TrialState.PRUNED)
         deadline = min(now + self.config.effective_trial_timeout_s, search_end)
         self.running[trial.number] = (trial, family.name, [], now)
         self.pool.submit(worker, ("trial", trial.number, family.name, params), deadline)
         return True
+
+    def _most_promising(self, names: set[str]) -> str:
+        """Of these families, the one with the best score so far (else the cheapest)."""
+        sign = -1 if self.metric.greater_is_better else 1
+        best: dict[str, float] = {}
+        for t in self.mem.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+            name = t.params.get("family")
+            if name in names and (name not in best or sign * t.value < sign * best[name]):
+                best[name] = t.value
+        if best:
+            return min(best, key=lambda n: sign * best[n])
+        return min(names, key=lambda n: get_family(n).cost)
 
     def _handle(self, worker: Worker, msg: tuple) -> None:
         kind = msg[0]
