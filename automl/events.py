@@ -36,6 +36,7 @@ class SearchStarted:
     n_features: int
     families: tuple[str, ...]
     cv: str  # "5-fold" or "holdout 20%"
+    notes: tuple[str, ...] = ()  # e.g. rows sampled to fit the memory budget
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--families", help="comma-separated family names (default: all that fit)")
     r.add_argument("--exclude", help="comma-separated columns not to use as features")
     r.add_argument("--n-jobs", type=int, default=2, help="trials in parallel (default 2)")
+    r.add_argument("--trial-timeout", type=float, metavar="SECONDS",
+                   help="hard limit of one trial (default: a quarter of the budget, at least 10 s)")
+    r.add_argument("--max-data-mb", type=float, default=2048.0,
+                   help="memory budget of the training table; larger tables are sampled (default 2048)")
+    r.add_argument("--max-search-rows", type=int, default=250_000,
+                   help="trials score at most this many sampled rows; the refit uses all (default 250000)")
     r.add_argument("--storage", help="Optuna storage URL (default: $AUTOML_STORAGE or the "
                    "SQLite file in $AUTOML_HOME)")
     r.add_argument("--study", help="study name (default: derived from file, target and time)")

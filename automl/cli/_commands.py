@@ -50,6 +50,7 @@ def cmd_run(args, started_at: float) -> int:
     from automl.data import load_dataset
     from automl.events import RunFailed
     from automl.events import RunFinished
+    from automl.events import SearchStarted
     from automl.events import TrialFinished
     from automl.events import event_to_json
     from automl.export import export_search_result
@@ -65,6 +66,9 @@ def cmd_run(args, started_at: float) -> int:
         if args.events:
             sys.stdout.write(event_to_json(event) + "\n")
             sys.stdout.flush()
+        elif isinstance(event, SearchStarted):
+            for note in event.notes:
+                print(f"note: {note}", file=sys.stderr)
         elif isinstance(event, TrialFinished) and not args.json:
             score = _fmt(event.score) if event.score is not None else event.status
             note = f"  {event.message[:70]}" if event.message and event.status != "complete" else ""
@@ -77,7 +81,8 @@ def cmd_run(args, started_at: float) -> int:
             target=args.target, task=args.task, metric=args.metric, budget_s=args.time_budget,
             n_trials=args.n_trials, cv=args.cv, seed=args.seed, families=_split(args.families),
             exclude=_split(args.exclude) or (), storage_url=args.storage, study_name=args.study,
-            n_jobs=args.n_jobs, resume=args.resume,
+            n_jobs=args.n_jobs, resume=args.resume, trial_timeout_s=args.trial_timeout,
+            max_data_mb=args.max_data_mb, max_search_rows=args.max_search_rows,
         )
         result = run_search(config, dataset, on_event=emit, should_stop=stop.is_set,
                             refit=bool(args.out), started_at=started_at)

@@ -35,6 +35,9 @@ class RunConfig:
         holdout_rows: From this many rows on, a single 80/20 holdout replaces k-fold.
         max_search_rows: Trials fit on at most this many (stratified) rows; the final refit
             uses all rows.
+        max_data_mb: Memory budget of the training table (features + target, as held by
+            pandas). A larger table is sampled down (stratified) to fit, and the run says so;
+            search workers and the refit stay within a few times this.
         resume: Continue an existing study of the same name instead of refusing it.
     """
 
@@ -53,6 +56,7 @@ class RunConfig:
     trial_timeout_s: float | None = None
     holdout_rows: int = 100_000
     max_search_rows: int = 250_000
+    max_data_mb: float = 2048.0
     resume: bool = False
 
     def __post_init__(self) -> None:
@@ -78,6 +82,12 @@ class RunConfig:
             raise ConfigError(f"n_trials must be at least 1, got {self.n_trials}.", field="n_trials")
         if not 2 <= self.cv <= 20:
             raise ConfigError(f"cv must be between 2 and 20 folds, got {self.cv}.", field="cv")
+        if not self.max_data_mb > 0:
+            raise ConfigError(f"max_data_mb must be positive, got {self.max_data_mb}.",
+                              field="max_data_mb")
+        if self.max_search_rows < 100:
+            raise ConfigError(f"max_search_rows must be at least 100, got {self.max_search_rows}.",
+                              field="max_search_rows")
         if self.n_jobs < 1:
             raise ConfigError(f"n_jobs must be at least 1, got {self.n_jobs}.", field="n_jobs")
         if self.families is not None:

@@ -34,6 +34,7 @@ class Prepared:
     problem: Problem  # the rows the search scores (maybe a sample)
     full: Problem  # every usable row, for the final refit
     cv: dict  # {"kind", "n_splits", "rows"}
+    notes: tuple[str, ...] = ()  # what the user should know (e.g. rows sampled for memory)
 
     @property
     def cv_label(self) -> str:
@@ -72,15 +73,26 @@ def prepare(config: RunConfig, dataset: Dataset, profile: Profile | None = None)
         y = y.astype(object)
     else:
         y = y.astype(float)
+    notes = []
+    data_mb = (X.memory_usage(deep=True, index=False).sum() + y.nbytes) / 2**20
+    if data_mb > config.max_data_mb:
+        keep = max(100, int(len(y) * config.max_data_mb / data_mb))
+        X, y = _sample(X, y, keep, task, config.seed)
+        X = X.reset_index(drop=True)
+        notes.append(f"the training data takes {data_mb:,.1f} MB, over the memory budget of "
+                     f"{config.max_data_mb:g} MB: using a stratified sample of "
+                     f"{keep:,} of {task.n_rows:,} rows (raise max_data_mb / --max-data-mb to use more)")
     plans = {s: FeaturePlan.from_profile(profile, config.target, config.exclude, s) for s in Style}
     full = Problem(X, y, task, plans, (), config.seed)
 
     Xs, ys = X, y
     if len(y) > config.max_search_rows:
         Xs, ys = _sample(X, y, config.max_search_rows, task, config.seed)
+        notes.append(f"trials are scored on a sample of {config.max_search_rows:,} rows; the final "
+                     f"model is refit on all {len(y):,}")
     splits, cv = _splits(ys, task, config)
     problem = Problem(Xs.reset_index(drop=True), ys, task, plans, splits, config.seed)
-    return Prepared(profile, task, features, problem, full, cv)
+    return Prepared(profile, task, features, problem, full, cv, tuple(notes))
 
 
 def _sample(X, y, n, task, seed):

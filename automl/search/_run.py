@@ -151,6 +151,7 @@ class _Search:
             greater_is_better=self.metric.greater_is_better, budget_s=self.config.budget_s,
             n_rows=prepared.task.n_rows, n_features=len(prepared.features),
             families=tuple(f.name for f in self.families), cv=prepared.cv_label,
+            notes=prepared.notes,
         ))
         n_workers = min(self.config.n_jobs, os.cpu_count() or 1,
                         self.config.n_trials or self.config.n_jobs)

@@ -142,3 +142,14 @@ def test_bad_config_is_refused():
 def test_metric_of_the_wrong_task_is_refused(storage_url, regression_dataset):
     with pytest.raises(ConfigError, match="does not apply"):
         run_search(config(storage_url, metric="roc_auc"), regression_dataset)
+
+
+def test_table_over_the_memory_budget_is_sampled_and_said(storage_url, binary_dataset):
+    from automl.events import SearchStarted
+
+    events = []
+    result = run_search(config(storage_url, max_data_mb=0.002, n_trials=2), binary_dataset,
+                        on_event=events.append, refit=False)
+    started = next(e for e in events if isinstance(e, SearchStarted))
+    assert any("memory budget" in n and "sample" in n for n in started.notes)
+    assert len(result.prepared.full.y) < len(binary_dataset.frame)
