@@ -59,7 +59,7 @@ class Problem:
 
     @property
     def classes(self) -> np.ndarray | None:
-        return np.asarray(self.task.classes, dtype=object) if self.task.kind.is_classification else None
+        return np.asarray(self.task.classes) if self.task.kind.is_classification else None
 
     def context(self, style: Style, n_rows: int) -> SpaceContext:
         plan = self.plans[style]

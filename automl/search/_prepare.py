@@ -68,11 +68,7 @@ def prepare(config: RunConfig, dataset: Dataset, profile: Profile | None = None)
         )
     rows = frame[config.target].notna().to_numpy()
     X = frame.loc[rows, list(features)].reset_index(drop=True)
-    y = frame.loc[rows, config.target].to_numpy()
-    if task.kind.is_classification:
-        y = y.astype(object)
-    else:
-        y = y.astype(float)
+    y = _target_values(frame.loc[rows, config.target], task)
     notes = []
     data_mb = (X.memory_usage(deep=True, index=False).sum() + y.nbytes) / 2**20
     if data_mb > config.max_data_mb:
@@ -93,6 +89,22 @@ def prepare(config: RunConfig, dataset: Dataset, profile: Profile | None = None)
     splits, cv = _splits(ys, task, config)
     problem = Problem(Xs.reset_index(drop=True), ys, task, plans, splits, config.seed)
     return Prepared(profile, task, features, problem, full, cv, tuple(notes))
+
+
+def _target_values(s, task: TaskSpec) -> np.ndarray:
+    """Target as an array scikit-learn reads as labels (or values), in the classes' types.
+
+    An object array of ints is "unknown" to scikit-learn, so labels keep a concrete dtype:
+    bool, int64 (integer-valued numbers, as ``detect_task`` reports them) or str.
+    """
+    if not task.kind.is_classification:
+        return s.to_numpy(dtype=float)
+    classes = task.classes
+    if all(isinstance(c, bool) for c in classes):
+        return s.astype(bool).to_numpy()
+    if all(isinstance(c, int) and not isinstance(c, bool) for c in classes):
+        return s.astype("int64").to_numpy()
+    return s.astype(str).to_numpy(dtype=object)
 
 
 def _sample(X, y, n, task, seed):

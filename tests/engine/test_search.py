@@ -153,3 +153,17 @@ def test_table_over_the_memory_budget_is_sampled_and_said(storage_url, binary_da
     started = next(e for e in events if isinstance(e, SearchStarted))
     assert any("memory budget" in n and "sample" in n for n in started.notes)
     assert len(result.prepared.full.y) < len(binary_dataset.frame)
+
+
+@pytest.mark.parametrize("labels", [[0, 1], [True, False], [0.0, 1.0], [1, 2, 3]])
+def test_numeric_and_boolean_class_labels(storage_url, labels):
+    import pandas as pd
+
+    from automl.data import load_dataset
+
+    rng = np.random.default_rng(0)
+    y = [labels[i % len(labels)] for i in range(90)]
+    frame = pd.DataFrame({"x": rng.normal(size=90) + [labels.index(v) for v in y], "y": y})
+    result = run_search(config(storage_url, target="y", n_trials=3, families=("linear", "tree")),
+                        load_dataset(frame), refit=True)
+    assert result.n_complete == 3 and result.refit is not None
