@@ -127,7 +127,9 @@ def _finite(values: pd.Series, name: str) -> pd.Series:
 def _datetimes(s: pd.Series, name: str) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s
-    parsed = pd.to_datetime(s, errors="coerce", format="mixed")
+    # As text: pandas reads a number as nanoseconds since 1970, a silent wrong date.
+    parsed = pd.to_datetime(s.astype(object).where(s.isna(), s.astype(str)), errors="coerce",
+                            format="mixed")
     bad = s[parsed.isna() & s.notna()]
     if len(bad):
         examples = ", ".join(repr(v) for v in bad.astype(str).unique()[:3])

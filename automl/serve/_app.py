@@ -71,6 +71,11 @@ def build_app(bundle: Bundle, *, max_body_bytes: int) -> FastAPI:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _validation_response(exc.errors())
 
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:  # same shape as others
+        return JSONResponse({"detail": str(exc.detail), "columns": [], "errors": []},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
     @app.exception_handler(SchemaError)
     async def _schema(request: Request, exc: SchemaError) -> JSONResponse:
         return JSONResponse({"detail": _one_line(exc), "columns": list(exc.columns)}, status_code=422)
@@ -252,7 +257,12 @@ def _json_frame(text: str) -> pd.DataFrame:
         if key == "dataframe_split":
             if not isinstance(data, dict) or not isinstance(data.get("data"), list):
                 raise _MlflowInputError('dataframe_split must be {"columns": [...], "data": [[...], ...]}.')
-            return pd.DataFrame(data["data"], columns=data.get("columns"), index=data.get("index"))
+            columns = data.get("columns")
+            if isinstance(columns, list) and len(set(map(str, columns))) < len(columns):
+                twice = sorted({str(c) for c in columns if list(map(str, columns)).count(str(c)) > 1})
+                raise _MlflowInputError(f"dataframe_split names column(s) {', '.join(map(repr, twice))} "
+                                        "more than once.")
+            return pd.DataFrame(data["data"], columns=columns, index=data.get("index"))
         if isinstance(data, list) and all(isinstance(r, dict) for r in data):
             return pd.DataFrame.from_records(data)
         if key != "dataframe_records" and isinstance(data, dict) and all(

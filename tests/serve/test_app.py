@@ -113,3 +113,25 @@ def test_serving_never_imports_qt(bundles):
             "assert not bad, bad")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_number_in_a_date_column_is_not_read_as_1970(rich):
+    _, client = rich
+    answer = client.post("/invocations", json={"dataframe_records": [_row(signup=12345)]})
+    assert answer.status_code == 400 and "'signup' must hold dates" in answer.json()["message"]
+
+
+def test_duplicate_columns_in_dataframe_split_are_400(rich):
+    _, client = rich
+    row = _row()
+    split = {"columns": ["age", *row], "data": [[1, *row.values()]]}
+    answer = client.post("/invocations", json={"dataframe_split": split})
+    assert answer.status_code == 400 and "'age'" in answer.json()["message"]
+
+
+def test_every_error_answer_has_the_same_shape(rich):
+    _, client = rich
+    for answer in (client.get("/predict"), client.post("/predict", content=b"\xff{",
+                                                       headers={"Content-Type": "application/json"})):
+        assert 400 <= answer.status_code < 500
+        assert set(answer.json()) == {"detail", "columns", "errors"}
