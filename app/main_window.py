@@ -10,6 +10,7 @@ import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFrame
 from PySide6.QtWidgets import QHBoxLayout
@@ -37,6 +38,10 @@ from app.pages.search_page import SearchPage
 from app.pages.settings_page import SettingsPage
 from app.pages.target_page import TargetPage
 from app.settings import AppSettings
+from app.warmup import settle_heap
+from app.warmup import warm_up
+from app.widgets.plot_canvas import render_pool
+from app.workers import JobRunner
 from app.workers import wait_for_jobs
 
 STEPS = ("Data", "Target", "Settings", "Search", "Results", "Export", "History")
@@ -130,6 +135,9 @@ class MainWindow(QMainWindow):
         self.search.status_changed.connect(self._search_status)
         self.wizard.draft_changed.connect(
             lambda: self.history_page.set_storage_url(self.wizard.draft.storage_url))
+
+        self._warm = JobRunner(self, pool=render_pool())
+        self._warm.run("warm-up", warm_up, on_done=lambda _r: settle_heap())
 
         geometry = self.settings.window_geometry()
         if geometry is None or not self.restoreGeometry(geometry):
@@ -249,6 +257,4 @@ class MainWindow(QMainWindow):
 
 
 def _offscreen() -> bool:
-    from PySide6.QtGui import QGuiApplication
-
     return QGuiApplication.platformName() in ("offscreen", "minimal")

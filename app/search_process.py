@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 STOP_GRACE_MS = 1500
 MAX_STDERR_CHARS = 20_000
 EXIT_STOPPED = 130
+SEARCH_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -131,17 +132,35 @@ class SearchProcess(QObject):
         process.setProcessEnvironment(environment)
         if hasattr(QProcess, "UnixProcessParameters") and os.name == "posix":
             # Own session = own process group: a hard stop takes the trial workers along.
+            # vfork: starting the child does not copy this (large) process's page tables.
             params = QProcess.UnixProcessParameters()
-            params.flags = QProcess.UnixProcessFlag.CreateNewSession
+            params.flags = (QProcess.UnixProcessFlag.CreateNewSession
+                            | QProcess.UnixProcessFlag.UseVFork)
             process.setUnixProcessParameters(params)
         process.readyReadStandardOutput.connect(self._read_stdout)
         process.readyReadStandardError.connect(self._read_stderr)
         process.finished.connect(self._on_finished)
         process.errorOccurred.connect(self._on_error)
-        process.started.connect(self.started)
+        process.started.connect(self._on_started)
         self._process = process
         log.info("starting search: %s %s", self._program, " ".join(args))
         process.start(self._program, args)
+
+    def _on_started(self) -> None:
+        self._lower_priority()
+        self.started.emit()
+
+    def _lower_priority(self) -> None:
+        """Run the search below the window's CPU priority (its trial workers inherit it).
+
+        On a machine whose cores the search keeps busy, a GUI thread holding Python's GIL
+        could otherwise wait in the run queue behind the search, and the window would stall
+        while it waits. The user never wants the search to win that race.
+        """
+        pid = self.pid()
+        if pid and hasattr(os, "setpriority"):
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, pid, SEARCH_NICENESS)
 
     def stop(self) -> None:
         """Ask the search to stop (SIGTERM), and kill it after ``STOP_GRACE_MS``."""

@@ -100,7 +100,13 @@ def _build_window(out_dir: Path):
 def _screenshot(window, path: Path) -> None:
     if window is None:
         return
+    from app.widgets.plot_canvas import PlotCanvas
+
     settle()
+    canvases = window.findChildren(PlotCanvas)
+    wait_until(lambda: not any(c.is_rendering() for c in canvases), STEP_TIMEOUT_S,
+               "the charts to render")
+    settle(200)
     if not window.grab().save(str(path)):
         raise SelfTestFailed(f"could not save the screenshot {path}")
     print(f"  screenshot {path.name}")

@@ -22,17 +22,23 @@ from PySide6.QtCore import Signal
 
 log = logging.getLogger(__name__)
 
-_POOL: QThreadPool | None = None
+_POOLS: dict[str, QThreadPool] = {}
+
+
+def named_pool(name: str, max_threads: int) -> QThreadPool:
+    """A pool of the application, created on first use (shutdown waits for all of them)."""
+    pool = _POOLS.get(name)
+    if pool is None:
+        pool = QThreadPool()
+        pool.setMaxThreadCount(max_threads)
+        pool.setExpiryTimeout(10_000)
+        _POOLS[name] = pool
+    return pool
 
 
 def thread_pool() -> QThreadPool:
-    """The application's pool for short jobs (reading files, the storage, plots, export)."""
-    global _POOL
-    if _POOL is None:
-        _POOL = QThreadPool()
-        _POOL.setMaxThreadCount(4)
-        _POOL.setExpiryTimeout(5000)
-    return _POOL
+    """The application's pool for short jobs (reading files, the storage, plot data, export)."""
+    return named_pool("jobs", 4)
 
 
 class JobSignals(QObject):
@@ -149,5 +155,5 @@ class JobRunner(QObject):
 
 
 def wait_for_jobs(timeout_ms: int = 5000) -> bool:
-    """Wait for every pool job to end (shutdown, tests). True when the pool is idle."""
-    return thread_pool().waitForDone(timeout_ms)
+    """Wait for the jobs of every pool to end (shutdown, tests). True when all are idle."""
+    return all(pool.waitForDone(timeout_ms) for pool in list(_POOLS.values()))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject
 from PySide6.QtCore import Signal
 
+from app.samples import sample_path
 from app.workers import JobRunner
 from automl.data import Dataset
 from automl.data import Profile
@@ -24,6 +25,7 @@ from automl.errors import AutoMLError
 from automl.errors import ConfigError
 from automl.metrics import Metric
 from automl.metrics import metrics_for
+from automl.models import FAMILIES
 from automl.models import FamilySpec
 from automl.models import families_for
 from automl.search import RunConfig
@@ -107,8 +109,6 @@ class WizardController(QObject):
                       on_error=self._load_failed)
 
     def open_sample(self, name: str) -> None:
-        from app.samples import sample_path
-
         self.loading_changed.emit(True)
         self.jobs.run("load", lambda: load_dataset(sample_path(name)), on_done=self._loaded,
                       on_error=self._load_failed)
@@ -216,8 +216,6 @@ class WizardController(QObject):
     def families(self) -> tuple[FamilySpec, ...]:
         """Families that can do the current task (all of them before a task is known)."""
         if self.task is None:
-            from automl.models import FAMILIES
-
             return tuple(FAMILIES)
         return families_for(self.task.kind)
 

@@ -18,6 +18,7 @@ from app.pages.base import Page
 from app.pages.base import row
 from app.pages.base import section_label
 from automl.data import TaskSpec
+from automl.suggest import suggest_target
 
 TASK_LABELS = {
     "auto": "Detect automatically",
@@ -166,8 +167,6 @@ class TargetPage(Page):
         with QSignalBlocker(self.target_combo):
             self.target_combo.setCurrentIndex(max(0, self.target_combo.findData(target)))
         profile = self.controller.profile
-        from automl.suggest import suggest_target
-
         suggested = suggest_target(profile) if profile is not None else None
         self.suggest_label.setText("suggested" if target and target == suggested else "")
         self._fill_feature_list()

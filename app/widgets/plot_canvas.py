@@ -1,20 +1,37 @@
-"""A matplotlib canvas for the engine's drawing functions (``automl.plots``).
+"""A chart widget for the engine's drawing functions (``automl.plots``), rendered off the GUI
+thread.
 
 The GUI draws nothing itself: a page hands a ``draw_*`` function and its data to
-:meth:`PlotCanvas.plot`, which calls it on this canvas's Axes.
+:meth:`PlotCanvas.plot`. Rendering a matplotlib figure takes 30-150 ms (more while a search
+keeps both cores busy), far too long for the GUI thread of a window that must never stall,
+so the figure is drawn with matplotlib's Agg canvas on a dedicated single-thread pool (one
+figure at a time: matplotlib's text and font caches are not made for concurrent use) and
+the finished image is painted by this widget. Resizing re-renders after a short pause.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PySide6.QtCore import QSize
+from PySide6.QtCore import Qt
+from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QTimer
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
+from PySide6.QtGui import QImage
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QSizePolicy
+from PySide6.QtWidgets import QWidget
 
-matplotlib.use("QtAgg")
-
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from app.workers import JobRunner
+from app.workers import named_pool
 
 matplotlib.rcParams.update({
     "font.size": 9,
@@ -27,41 +44,133 @@ matplotlib.rcParams.update({
     "axes.spines.top": False,
     "axes.spines.right": False,
 })
+RESIZE_DELAY_MS = 150
+PLACEHOLDER_COLOR = QColor("#9aa5b1")
 
 
-class PlotCanvas(FigureCanvasQTAgg):
-    """One Axes on a Qt widget; redrawn only when asked (and then lazily)."""
+def render_pool() -> QThreadPool:
+    """One thread renders every chart, one after the other."""
+    return named_pool("render", 1)
+
+
+@dataclass(frozen=True)
+class RenderedPlot:
+    """An RGBA image of a drawn figure and the texts on it (titles, notes)."""
+
+    rgba: bytes
+    width: int
+    height: int
+    texts: tuple[str, ...]
+
+
+def render_plot(draw: Callable[..., None], args: tuple, kwargs: dict, width: int, height: int,
+                dpi: float) -> RenderedPlot:
+    """Draw ``draw(ax, *args, **kwargs)`` on a fresh Agg figure of the given pixel size."""
+    figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
+    figure.patch.set_facecolor("white")
+    canvas = FigureCanvasAgg(figure)
+    ax = figure.add_subplot(111)
+    draw(ax, *args, **kwargs)
+    ax.title.set_wrap(True)  # long titles over narrow (square) axes
+    canvas.draw()
+    w, h = canvas.get_width_height(physical=True)
+    texts = tuple(t for t in [ax.get_title()] + [t.get_text() for t in ax.texts] if t)
+    result = RenderedPlot(bytes(canvas.buffer_rgba()), w, h, texts)
+    del figure, canvas, ax
+    gc.collect()  # a figure is thousands of objects in reference cycles: free them now, in
+    return result  # small steps, rather than in one long collection later (see app.warmup)
+
+
+class PlotCanvas(QWidget):
+    """Shows one chart, or a grey one-line note while there is nothing to chart.
+
+    Signals:
+        rendered(): a new image is on screen (tests and screenshots wait for it).
+    """
+
+    rendered = Signal()
 
     def __init__(self, parent=None, width: float = 5.0, height: float = 3.2):
-        self.figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
-        self.figure.patch.set_facecolor("white")
-        super().__init__(self.figure)
-        self.setParent(parent)
-        self.axes = self.figure.add_subplot(111)
+        super().__init__(parent)
         self.setMinimumSize(240, 180)
-        self.placeholder("Nothing to show yet")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._hint = (int(width * 100), int(height * 100))
+        self._jobs = JobRunner(self, pool=render_pool())
+        self._request: tuple[Callable[..., None], tuple, dict] | None = None
+        self._image: QImage | None = None
+        self._texts: tuple[str, ...] = ()
+        self._note = "Nothing to show yet"
+        self._resize_timer = QTimer(self)
+        self._resize_timer.setSingleShot(True)
+        self._resize_timer.timeout.connect(self._render)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(*self._hint)
+
+    # -- what to show ---------------------------------------------------------------------
 
     def plot(self, draw: Callable[..., None], *args: Any, **kwargs: Any) -> None:
-        """Call an ``automl.plots.draw_*`` function on this canvas and repaint."""
-        self.axes.clear()
-        for side in ("left", "bottom"):
-            self.axes.spines[side].set_visible(True)
-        draw(self.axes, *args, **kwargs)
-        self.axes.title.set_wrap(True)  # long titles over narrow (square) axes
-        self.draw_idle()
+        """Render ``draw(ax, *args, **kwargs)`` (an ``automl.plots`` function) in the background."""
+        self._request = (draw, args, kwargs)
+        self._render()
 
     def placeholder(self, text: str) -> None:
-        """An empty chart with a grey note (no data, too few trials, computing...)."""
-        self.axes.clear()
-        self.axes.text(0.5, 0.5, text, ha="center", va="center", transform=self.axes.transAxes,
-                       color="#9aa5b1", wrap=True)
-        self.axes.set_xticks([])
-        self.axes.set_yticks([])
-        for side in ("left", "bottom"):
-            self.axes.spines[side].set_visible(False)
-        self.draw_idle()
+        """Show a grey note instead of a chart (no data, too few trials, computing...)."""
+        self._jobs.cancel("render")
+        self._request = None
+        self._image = None
+        self._texts = (text,) if text else ()
+        self._note = text
+        self.update()
 
     def plot_text(self) -> str:
-        """The title and any notes on the chart (tests read what a user would see)."""
-        texts = [self.axes.get_title()] + [t.get_text() for t in self.axes.texts]
-        return " ".join(t for t in texts if t)
+        """Titles and notes currently shown (tests read what a user would see)."""
+        return " ".join(self._texts)
+
+    def is_rendering(self) -> bool:
+        return self._jobs.is_busy("render")
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def _render(self) -> None:
+        if self._request is None:
+            return
+        ratio = self.devicePixelRatioF()
+        width = max(self.width(), 120)
+        height = max(self.height(), 90)
+        draw, args, kwargs = self._request
+        self._jobs.run("render", render_plot, draw, args, kwargs, int(width * ratio),
+                       int(height * ratio), 100 * ratio, on_done=self._show,
+                       on_error=lambda exc: self.placeholder(f"Could not draw this chart: {exc}"))
+
+    def _show(self, result: RenderedPlot) -> None:
+        image = QImage(result.rgba, result.width, result.height, result.width * 4,
+                       QImage.Format.Format_RGBA8888).copy()
+        image.setDevicePixelRatio(self.devicePixelRatioF())
+        self._image = image
+        self._texts = result.texts
+        self.update()
+        self.rendered.emit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if self._request is not None:
+            self._resize_timer.start(RESIZE_DELAY_MS)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.white)
+        if self._image is not None:
+            # While a resize re-renders, the old image is stretched for a moment.
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(self.rect(), self._image)
+        elif self._note:
+            painter.setPen(PLACEHOLDER_COLOR)
+            painter.drawText(self.rect().adjusted(12, 12, -12, -12),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._note)
+        painter.end()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._jobs.close()
+        super().closeEvent(event)

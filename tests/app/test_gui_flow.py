@@ -113,7 +113,8 @@ def test_click_through_every_step(window, qtbot, tiny_csv, storage_url, tmp_path
     results.filter_edit.clear()
     with qtbot.waitSignal(window.results.insights_ready, timeout=30_000):
         results.tabs.setCurrentIndex(4)
-    assert results.model_chart_a.plot_text().startswith("Confusion matrix")
+    qtbot.waitUntil(lambda: results.model_chart_a.plot_text().startswith("Confusion matrix"),
+                    timeout=10_000)
     with qtbot.waitSignals([window.results.params_ready], timeout=30_000):
         results.tabs.setCurrentIndex(3)
     assert results.params_note.text()

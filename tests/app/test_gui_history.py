@@ -26,9 +26,11 @@ def test_reopening_a_study_from_history_shows_its_leaderboard(window, qtbot, rec
     assert not window.search.is_running()
     results = window.results_page
     assert name in results.study_label.text()
-    assert results.family_chart.plot_text() == "Score by model family"
+    qtbot.waitUntil(lambda: results.family_chart.plot_text() == "Score by model family",
+                    timeout=10_000)
     results.tabs.setCurrentIndex(2)
-    assert results.history_chart.plot_text() == "Optimization history"
+    qtbot.waitUntil(lambda: results.history_chart.plot_text() == "Optimization history",
+                    timeout=10_000)
 
 
 def test_a_reopened_study_re_reads_its_data_for_plots_and_export(window, qtbot, recorded_study,
