@@ -22,6 +22,7 @@ from automl.export._mlflow import mlflow_files
 from automl.export._schema import schema_from_profile
 from automl.metrics import get_metric
 from automl.models import get_family
+from automl.models._ensemble import WeightedEnsemble
 from automl.records import Leaderboard
 from automl.records import TrialRecord
 from automl.records import keys as K
@@ -80,10 +81,15 @@ def export_trial(
     prepared = prepare(config, dataset)
     evaluator = Evaluator(prepared.full)
     oof = None
-    if len(prepared.problem.y) <= 50_000:
-        evaluator_cv = Evaluator(prepared.problem)
-        _, oof = evaluator_cv.run_trial(record.family, record.params)
-    pipe = evaluator.refit(record.family, record.params)
+    if record.family == "ensemble":
+        by_number = {r.number: r for r in board.records}
+        members = [by_number[m["trial"]] for m in record.members]
+        pipe = WeightedEnsemble([evaluator.refit(m.family, m.params) for m in members],
+                                [m["weight"] for m in record.members])
+    else:
+        if len(prepared.problem.y) <= 50_000:
+            _, oof = Evaluator(prepared.problem).run_trial(record.family, record.params)
+        pipe = evaluator.refit(record.family, record.params)
     importances = evaluator.importances(pipe)
     import joblib
 
@@ -133,7 +139,13 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
               storage_url: str) -> Path:
     task = prepared.task
     metric = get_metric(task.metric, task.kind)
-    family = get_family(record.family)
+    if record.family == "ensemble":
+        model = {"family": "ensemble", "label": "Weighted ensemble of the best trials",
+                 "params": {f"{m['family']} (trial {m['trial']})": m["weight"] for m in record.members},
+                 "members": list(record.members)}
+    else:
+        family = get_family(record.family)
+        model = {"family": family.name, "label": family.label, "params": record.params}
     schema = schema_from_profile(prepared.profile, prepared.features)
     metadata: dict[str, Any] = {
         "task": task.to_dict(),
@@ -143,7 +155,7 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
             "cv_mean": record.score, "cv_std": record.score_std,
             "fold_scores": list(record.fold_scores), "holdout": None,
         },
-        "model": {"family": family.name, "label": family.label, "params": record.params},
+        "model": model,
         "input_schema": [c.to_dict() for c in schema],
         "lineage": {
             "study": board.study_name, "storage": _redact(storage_url), "trial": record.number,

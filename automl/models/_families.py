@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.ensemble import GradientBoostingClassifier
@@ -166,8 +167,9 @@ def _svm_space(t, ctx):
 
 
 def _svm_make(params, ctx):
-    if ctx.classification:
-        return SVC(**params, probability=True, random_state=ctx.seed)
+    if ctx.classification:  # Platt-scaled probabilities, as SVC(probability=True) did
+        return CalibratedClassifierCV(SVC(**params, random_state=ctx.seed), ensemble=False,
+                                      method="sigmoid", cv=3)
     return SVR(**params)
 
 

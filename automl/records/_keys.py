@@ -18,6 +18,7 @@ DURATION_SECONDS = "duration_seconds"
 ERROR_TYPE = "error_type"
 ERROR_MESSAGE = "error_message"
 REASON = "reason"  # why a trial was pruned, stopped or not started
+MEMBERS = "members"  # ensemble: [{"trial", "family", "weight"}]
 
 # Study user attributes.
 STUDY_CONFIG = "automl_config"

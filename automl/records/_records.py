@@ -50,6 +50,7 @@ class TrialRecord:
     reason: str | None
     started_at: str | None
     finished_at: str | None
+    members: tuple[dict[str, Any], ...] = ()  # ensemble: trial, family, weight of each member
 
     @classmethod
     def from_frozen(cls, t: FrozenTrial) -> TrialRecord:
@@ -79,11 +80,13 @@ class TrialRecord:
             reason=ua.get(K.REASON),
             started_at=_iso(t.datetime_start),
             finished_at=_iso(t.datetime_complete),
+            members=tuple(ua.get(K.MEMBERS, ())),
         )
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["fold_scores"] = list(self.fold_scores)
+        d["members"] = list(self.members)
         return d
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import collections
 import os
 import statistics
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -21,10 +20,8 @@ from optuna.trial import TrialState
 from automl.data import Dataset
 from automl.errors import ConfigError
 from automl.errors import DataError
-from automl.errors import SearchError
 from automl.events import Event
 from automl.events import Progress
-from automl.events import RunFinished
 from automl.events import SearchStarted
 from automl.events import TrialFinished
 from automl.metrics import get_metric
@@ -32,8 +29,8 @@ from automl.models import FamilySpec
 from automl.models import families_for
 from automl.models import get_family
 from automl.records import keys as K
-from automl.records._records import TrialRecord
 from automl.search._config import RunConfig
+from automl.search._final import FinalModelMixin
 from automl.search._prepare import Prepared
 from automl.search._prepare import prepare
 from automl.search._recorder import Recorder
@@ -111,7 +108,7 @@ def run_search(
     return _Search(config, dataset, on_event, should_stop, refit, started_at).run()
 
 
-class _Search:
+class _Search(FinalModelMixin):
     def __init__(self, config, dataset, on_event, should_stop, refit, started_at):
         self.t0 = started_at if started_at is not None else time.monotonic()
         self.config = config
@@ -124,6 +121,7 @@ class _Search:
         self.running: dict[int, tuple[optuna.Trial, str, list]] = {}  # number -> trial, family, folds
         self.durations: dict[str, list[float]] = collections.defaultdict(list)
         self.fold_fit: dict[int, float] = {}  # trial -> mean fold fit seconds
+        self.scores: dict[int, float] = {}  # completed trial -> CV score
         self.oof: dict[int, np.ndarray] = {}  # study trial number -> out-of-fold predictions
         self.pending_oof: dict[int, np.ndarray] = {}  # sampler trial number -> same, until committed
         self.counts = collections.Counter()
@@ -438,6 +436,7 @@ class _Search:
                 self.oof[number] = self.pending_oof.pop(mem_number)
             if status == "complete":
                 self.fold_fit[number] = fit_s / len(scores)
+                self.scores[number] = value
                 self._note_best(value, number)
             self.emit(TrialFinished(number=number, family=family, status=status, score=value,
                                     fold_scores=scores, duration_s=duration, message=message))
@@ -479,76 +478,17 @@ class _Search:
         return per_cost * family.cost
 
     def _refit_reserve(self) -> float:
-        if not self.want_refit or self.best is None:
-            return 0.0
-        fold_fit = self.fold_fit.get(self.best[1])
-        if fold_fit is None:
+        """Time kept for the final refit: the best trial's, or three of the best side by
+        side on the workers (a likely ensemble), whichever is longer."""
+        if not self.want_refit or self.best is None or self.best[1] not in self.fold_fit:
             return 0.0
         p = self.prepared
-        scale = len(p.full.y) / max(1, len(p.problem.splits[0][0]))
-        return min(self.config.budget_s * 0.5, fold_fit * scale * 1.3 + 0.5)
-
-    # -- refit -----------------------------------------------------------------------------
-
-    def _refit(self) -> Refit | None:
-        completed = [TrialRecord.from_frozen(t) for t in self.study.get_trials(
-            deepcopy=False, states=(TrialState.COMPLETE,))
-            if t.params.get("family") in {f.name for f in self.families}]
-        if not completed:
-            self._raise_no_trial()
+        scale = len(p.full.y) / max(1, len(p.problem.splits[0][0])) * 1.3
         sign = -1 if self.metric.greater_is_better else 1
-        completed.sort(key=lambda r: sign * r.score)
-        self._progress(force=True, phase="refit")
-        pool = WorkerPool(1, self.prepared.full)
-        try:
-            for record in completed[:5]:
-                left = self.refit_end - time.monotonic()
-                fold_fit = (record.fit_seconds or 0.0) / max(1, len(record.fold_scores))
-                scale = len(self.prepared.full.y) / max(1, len(self.prepared.problem.splits[0][0]))
-                if record is not completed[0] and fold_fit * scale > left:
-                    continue
-                fd, path = tempfile.mkstemp(prefix="automl-refit-", suffix=".joblib")
-                os.close(fd)
-                worker = pool.idle()[0] if pool.idle() else pool.workers[0]
-                pool.submit(worker, ("refit", record.family, record.params, path),
-                             self.refit_end)
-                reply = self._await_refit(pool, worker)
-                if reply and reply[0] == "refitted":
-                    return Refit(record.number, record.family, record.params, reply[1],
-                                 reply[2], reply[3])
-                os.unlink(path)
-        finally:
-            pool.close()
-        raise SearchError("The best trials could not be refit on all rows within the time "
-                          "budget. Give the run more time or fewer rows.")
-
-    def _await_refit(self, pool: WorkerPool, worker: Worker):
-        while True:
-            if self.should_stop():
-                pool.kill(worker)
-                self.stop_reason = "cancelled"
-                return None
-            left = worker.deadline - time.monotonic()
-            if left <= 0:
-                pool.kill(worker)
-                return None
-            for _, msg in pool.poll(min(POLL_S, left)):
-                pool.release(worker)
-                if msg[0] == "crashed":
-                    pool.kill(worker)
-                    return None
-                return msg
-
-    def _raise_no_trial(self) -> None:
-        failed = [TrialRecord.from_frozen(t) for t in self.study.get_trials(
-            deepcopy=False, states=(TrialState.FAIL,))]
-        if failed:
-            common = collections.Counter(
-                f"{r.error_type}: {r.error_message}" for r in failed).most_common(1)[0]
-            raise SearchError(f"Every trial failed ({len(failed)}). Most common error "
-                              f"({common[1]}x): {common[0]}")
-        raise SearchError(f"No trial finished within the time budget of "
-                          f"{self.config.budget_s:g} s. Give the run more time.")
+        top = sorted(self.fold_fit, key=lambda n: sign * self.scores.get(n, 0.0))[:3]
+        single = self.fold_fit[self.best[1]] * scale
+        several = sum(self.fold_fit[n] for n in top) * scale / max(1, self.config.n_jobs)
+        return min(self.config.budget_s * 0.5, max(single, several) + 1.0)
 
 
 def _compatible(trial, families) -> optuna.trial.FrozenTrial:

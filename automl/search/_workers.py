@@ -7,7 +7,8 @@ down only that worker. Each worker runs one trial at a time with one BLAS/OpenMP
 is shared copy-on-write instead of pickled.
 
 Protocol (tuples over a Pipe):
-  parent -> worker: ("trial", number, family, params) | ("refit", family, params, path) | ("exit",)
+  parent -> worker: ("trial", number, family, params) | ("refit", family, params, path)
+                    | ("combine", member paths, weights, path) | ("exit",)
   worker -> parent: ("fold", number, FoldResult) then waits for ("go",) or ("prune",)
                     ("done", number, [FoldResult], oof) | ("pruned", number, [FoldResult])
                     ("failed", number, error_type, message)
@@ -16,11 +17,13 @@ Protocol (tuples over a Pipe):
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
 import time
 import traceback
+import warnings
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait
@@ -54,6 +57,7 @@ def _die_with_parent() -> None:
 def _worker_main(conn: Connection, problem: Problem) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    warnings.simplefilter("ignore")  # model warnings are noise here; failures are recorded
     threads = int(os.environ.get("AUTOML_WORKER_THREADS", "1"))  # benchmarks vary it
     os.environ["OMP_NUM_THREADS"] = str(threads)
     from threadpoolctl import threadpool_limits
@@ -71,6 +75,8 @@ def _worker_main(conn: Connection, problem: Problem) -> None:
             _run_trial(conn, evaluator, *msg[1:])
         elif msg[0] == "refit":
             _refit(conn, evaluator, *msg[1:])
+        elif msg[0] == "combine":
+            _combine(conn, evaluator, *msg[1:])
 
 
 def _run_trial(conn: Connection, evaluator: Evaluator, number: int, family: str, params) -> None:
@@ -103,6 +109,20 @@ def _refit(conn: Connection, evaluator: Evaluator, family: str, params, path: st
         seconds = time.perf_counter() - t0
         joblib.dump(pipe, path)
         conn.send(("refitted", path, seconds, evaluator.importances(pipe)))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which falls back
+        conn.send(("refit_failed", type(exc).__name__, _message(exc)))
+
+
+def _combine(conn: Connection, evaluator: Evaluator, paths: list[str], weights: list[float],
+             path: str) -> None:
+    """Load refit members, save their weighted ensemble, report its importances."""
+    from automl.models._ensemble import WeightedEnsemble
+
+    try:
+        t0 = time.perf_counter()
+        ensemble = WeightedEnsemble([joblib.load(p) for p in paths], list(weights))
+        joblib.dump(ensemble, path)
+        conn.send(("refitted", path, time.perf_counter() - t0, evaluator.importances(ensemble)))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which falls back
         conn.send(("refit_failed", type(exc).__name__, _message(exc)))
 
@@ -182,10 +202,8 @@ class WorkerPool:
     def close(self) -> None:
         for w in list(self.workers):
             if w.job is None and w.process.is_alive():
-                try:
+                with contextlib.suppress(OSError):
                     w.conn.send(("exit",))
-                except OSError:
-                    pass
         deadline = time.monotonic() + 2
         for w in self.workers:
             w.process.join(timeout=max(0.0, deadline - time.monotonic()))

@@ -1,0 +1,56 @@
+"""A weighted average of fitted pipelines: the final model when it beats the best single one."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+
+class WeightedEnsemble(BaseEstimator):
+    """Average of fitted models' probabilities (classification) or predictions (regression).
+
+    Built from members that are already fitted (each a Pipeline refit on all rows), so it
+    has no ``fit`` of its own; it follows the estimator contract otherwise (parameters
+    stored as given, learned state with a trailing underscore).
+
+    Args:
+        members: Fitted estimators with the same classes (classification).
+        weights: Non-negative weights, one per member (normalised here).
+    """
+
+    def __init__(self, members: list, weights: list[float]):
+        self.members = members
+        self.weights = weights
+
+    @property
+    def _w(self) -> np.ndarray:
+        w = np.asarray(self.weights, dtype=float)
+        return w / w.sum()
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.members[0].classes_
+
+    @property
+    def is_classifier(self) -> bool:
+        return hasattr(self.members[0], "predict_proba")
+
+    def predict_proba(self, X) -> np.ndarray:
+        out = None
+        for model, w in zip(self.members, self._w, strict=True):
+            p = _aligned(model.predict_proba(X), model.classes_, self.classes_) * w
+            out = p if out is None else out + p
+        return out
+
+    def predict(self, X) -> np.ndarray:
+        if self.is_classifier:
+            return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return sum(w * np.asarray(m.predict(X), dtype=float)
+                   for m, w in zip(self.members, self._w, strict=True))
+
+
+def _aligned(proba, model_classes, classes) -> np.ndarray:
+    if list(model_classes) == list(classes):
+        return proba
+    index = {c: j for j, c in enumerate(model_classes)}
+    return proba[:, [index[c] for c in classes]]
