@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 
-class ColumnKind(str, enum.Enum):
+class ColumnKind(enum.StrEnum):
     """What a column is, as far as modelling goes."""
 
     NUMERIC = "numeric"
@@ -27,7 +27,7 @@ class ColumnKind(str, enum.Enum):
         return self not in (ColumnKind.IDENTIFIER, ColumnKind.CONSTANT, ColumnKind.EMPTY)
 
 
-class TaskKind(str, enum.Enum):
+class TaskKind(enum.StrEnum):
     BINARY = "binary"
     MULTICLASS = "multiclass"
     REGRESSION = "regression"

@@ -19,8 +19,8 @@ import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from pathlib import Path
 from typing import Any
 
@@ -138,11 +138,14 @@ class Bundle:
             SchemaError: Missing columns or values of the wrong kind (message names them).
         """
         X, notes = check_input(frame, self.schema)
-        predictions = self.pipeline.predict(X)
         probabilities = None
         if proba and self.task != "regression" and hasattr(self.pipeline, "predict_proba"):
-            probabilities = _aligned(self.pipeline.predict_proba(X),
-                                     self.pipeline.classes_, self.classes)
+            raw = self.pipeline.predict_proba(X)
+            # Every family predicts the most probable class: one pass through the pipeline.
+            predictions = np.asarray(self.pipeline.classes_)[np.argmax(raw, axis=1)]
+            probabilities = _aligned(raw, self.pipeline.classes_, self.classes)
+        else:
+            predictions = self.pipeline.predict(X)
         return Prediction(np.asarray(predictions), probabilities, self.classes, tuple(notes))
 
 
@@ -189,7 +192,7 @@ def write_bundle(
         metadata = {
             **metadata,
             "format_version": FORMAT_VERSION,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "model_sha256": sha256_file(tmp / MODEL_FILE),
             "versions": library_versions(),
         }

@@ -8,7 +8,8 @@ import io
 from pathlib import PurePath
 from typing import Any
 
-from matplotlib.figure import Figure  # a bare Figure renders with Agg; no pyplot, no backend switch
+# A bare Figure renders with Agg: no pyplot, so no backend switch under the GUI.
+from matplotlib.figure import Figure
 
 from automl import plots
 from automl.data import Profile

@@ -17,44 +17,27 @@ from typing import Any
 
 from automl.search._versions import library_versions
 
-LOADER = '''"""MLflow pyfunc loader for an AutoML Studio bundle (written at export)."""
+LOADER = '''"""MLflow pyfunc loader for an AutoML Studio bundle (written at export).
 
-import hashlib
-import json
+It delegates to automl.export.Bundle, which the model needs anyway (its preprocessing
+steps live in the automl package): the same sha256 check, input-schema checks and class
+order as `automl predict` and `automl serve`.
+"""
+
 import os
 
-import joblib
 import pandas as pd
+
+from automl.export import Bundle
 
 
 class _Model:
     def __init__(self, bundle_dir):
-        meta_path = os.path.join(bundle_dir, "metadata.json")
-        with open(meta_path, encoding="utf-8") as fh:
-            self.metadata = json.load(fh)
-        model_path = os.path.join(bundle_dir, "model.joblib")
-        h = hashlib.sha256()
-        with open(model_path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        if h.hexdigest() != self.metadata["model_sha256"]:
-            raise RuntimeError("model.joblib does not match its recorded sha256; refusing to load")
-        self.pipeline = joblib.load(model_path)
-        self.columns = [c["name"] for c in self.metadata["input_schema"]]
-        self.task = self.metadata["task"]["kind"]
+        self.bundle = Bundle.load(bundle_dir)
 
     def predict(self, model_input, params=None):
-        frame = pd.DataFrame(model_input)
-        missing = [c for c in self.columns if c not in frame.columns]
-        if missing:
-            raise ValueError(f"input lacks columns: {missing}")
-        X = frame[self.columns]
-        out = pd.DataFrame({"prediction": self.pipeline.predict(X)})
-        if self.task != "regression":
-            proba = self.pipeline.predict_proba(X)
-            for j, c in enumerate(self.pipeline.classes_):
-                out[f"proba_{c}"] = proba[:, j]
-        return out
+        result = self.bundle.predict(pd.DataFrame(model_input), proba=self.bundle.task != "regression")
+        return result.to_frame(proba=result.probabilities is not None)
 
 
 def _load_pyfunc(path):

@@ -60,6 +60,10 @@ def check_input(frame: pd.DataFrame, schema: tuple[InputColumn, ...]) -> tuple[p
         SchemaError: Missing columns, or values that cannot be of the column's kind.
     """
     notes: list[str] = []
+    duplicated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if duplicated:
+        raise SchemaError(f"The input has duplicate column names: {', '.join(map(repr, duplicated))}. "
+                          "Give every column a unique name.", columns=tuple(duplicated))
     missing = [c.name for c in schema if c.name not in frame.columns]
     if missing:
         raise SchemaError(
@@ -72,15 +76,15 @@ def check_input(frame: pd.DataFrame, schema: tuple[InputColumn, ...]) -> tuple[p
     if extra:
         notes.append(f"ignored {len(extra)} column(s) the model does not use: "
                      f"{', '.join(map(str, extra[:10]))}")
-    out = pd.DataFrame(index=frame.index)
+    columns: dict[str, pd.Series] = {}  # built first, framed once (inserting is slow)
     for col in schema:
         s = frame[col.name]
         if col.kind == ColumnKind.NUMERIC.value:
-            out[col.name] = _finite(_numeric(s, col.name), col.name)
+            columns[col.name] = _finite(_numeric(s, col.name), col.name)
         elif col.kind == ColumnKind.DATETIME.value:
-            out[col.name] = _datetimes(s, col.name)
+            columns[col.name] = _datetimes(s, col.name)
         else:
-            out[col.name] = s
+            columns[col.name] = s
             if col.categories and col.kind in (ColumnKind.CATEGORICAL.value, ColumnKind.BOOLEAN.value):
                 seen = set(col.categories)
                 values = s.dropna().map(_as_str)
@@ -89,7 +93,7 @@ def check_input(frame: pd.DataFrame, schema: tuple[InputColumn, ...]) -> tuple[p
                     n_rows = int(values.isin(unseen).sum())
                     notes.append(f"column {col.name!r}: {n_rows} row(s) have categories not seen "
                                  f"in training ({', '.join(unseen[:5])}); treated as unknown")
-    return out, notes
+    return pd.DataFrame(columns, index=frame.index), notes
 
 
 def _as_str(v) -> str:

@@ -31,7 +31,7 @@ TEXT_MAX_FEATURES = 5000
 TEXT_SVD_COMPONENTS = 64
 
 
-class Style(str, enum.Enum):
+class Style(enum.StrEnum):
     """How a model family wants its inputs.
 
     SCALED: imputed, standardised, one-hot (linear models, k-NN, SVM, naive Bayes); sparse

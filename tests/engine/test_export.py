@@ -139,3 +139,18 @@ def test_existing_non_bundle_folder_is_not_overwritten(tmp_path, storage_url, bi
     with pytest.raises(BundleError, match="not a bundle"):
         export_search_result(result, binary_dataset, target)
     assert (target / "thesis.txt").read_text() == "keep me"
+
+
+def test_duplicate_input_columns_are_refused(bundle_dir, binary_dataset):
+    X = binary_dataset.frame.drop(columns="target").head(3)
+    X = pd.concat([X, X[["x1"]]], axis=1)
+    with pytest.raises(SchemaError, match="duplicate column names: 'x1'"):
+        Bundle.load(bundle_dir).predict(X)
+
+
+def test_predictions_are_the_most_probable_class(bundle_dir, binary_dataset):
+    bundle = Bundle.load(bundle_dir)
+    X = binary_dataset.frame.drop(columns="target")
+    with_proba = bundle.predict(X, proba=True)
+    without = bundle.predict(X, proba=False)
+    assert (with_proba.predictions == without.predictions).all()
