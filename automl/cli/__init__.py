@@ -89,6 +89,17 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--json", action="store_true")
     ex.set_defaults(func=c.cmd_export)
 
+    wk = sub.add_parser("worker", help="join an existing study and add trials to it "
+                        "(several workers, even on several machines with PostgreSQL, share one search)")
+    wk.add_argument("--study", required=True)
+    wk.add_argument("--storage", help="the study's storage URL (default: the default storage)")
+    wk.add_argument("--data", help="training data (default: the file the study recorded)")
+    wk.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS")
+    wk.add_argument("--n-trials", type=int, metavar="N")
+    wk.add_argument("--n-jobs", type=int, default=2)
+    wk.add_argument("--json", action="store_true")
+    wk.set_defaults(func=c.cmd_worker)
+
     c.add_extra_commands(sub)
     return p
 

@@ -234,6 +234,39 @@ def cmd_export(args, started_at: float) -> int:
     return 0
 
 
+def cmd_worker(args, started_at: float) -> int:
+    from dataclasses import replace
+
+    from automl.export._export import study_dataset
+    from automl.records import keys as K
+    from automl.records import load_study
+    from automl.search import RunConfig
+    from automl.search import run_search
+
+    study = load_study(args.study, args.storage)
+    if K.STUDY_CONFIG not in study.user_attrs:
+        raise ConfigError(f"Study {args.study!r} was not created by AutoML Studio; "
+                          "a worker cannot tell what to search.")
+    dataset = study_dataset(study, args.data)
+    config = replace(RunConfig.from_dict(study.user_attrs[K.STUDY_CONFIG]), resume=True,
+                     study_name=args.study, storage_url=args.storage, budget_s=args.time_budget,
+                     n_trials=args.n_trials, n_jobs=args.n_jobs)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    result = run_search(config, dataset, should_stop=stop.is_set, refit=False,
+                        started_at=started_at)
+    doc = {"study": result.study_name, "complete": result.n_complete, "pruned": result.n_pruned,
+           "failed": result.n_failed, "stop_reason": result.stop_reason,
+           "best_score_seen": result.best_score}
+    if args.json:
+        _print_json(doc)
+    else:
+        print(f"worker added {result.n_complete + result.n_pruned + result.n_failed} trials to "
+              f"{result.study_name!r} ({result.stop_reason})", file=sys.stderr)
+    return 130 if result.stop_reason == "cancelled" else 0
+
+
 def add_extra_commands(sub) -> None:
     """Commands that live in their own modules (serve, drift, worker)."""
     try:

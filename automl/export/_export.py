@@ -75,8 +75,7 @@ def export_trial(
     study = load_study(study_name, storage_url)
     board = Leaderboard.from_study(study_name, storage_url)
     record = _pick_trial(board, trial_number)
-    recorded = study.user_attrs.get(K.STUDY_DATASET, {})
-    dataset = _dataset(data, recorded)
+    dataset = study_dataset(study, data)
     config = RunConfig.from_dict(study.user_attrs[K.STUDY_CONFIG])
     prepared = prepare(config, dataset)
     evaluator = Evaluator(prepared.full)
@@ -115,6 +114,16 @@ def _pick_trial(board: Leaderboard, number: int | None) -> TrialRecord:
                                   "choose a completed trial.", field="trial")
             return r
     raise ConfigError(f"Study {board.study_name!r} has no trial {number}.", field="trial")
+
+
+def study_dataset(study, data: str | os.PathLike | Dataset | None = None) -> Dataset:
+    """The data a study was run on: ``data`` if given (checked against the recorded
+    fingerprint), else the file the study recorded.
+
+    Raises:
+        DataError: No file to read, or content that differs from the recorded fingerprint.
+    """
+    return _dataset(data, study.user_attrs.get(K.STUDY_DATASET, {}))
 
 
 def _dataset(data, recorded: dict) -> Dataset:

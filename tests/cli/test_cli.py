@@ -117,3 +117,19 @@ def test_odd_but_valid_csv_is_read(cli, tmp_path):
     names = [c["name"] for c in doc["columns"]]
     assert names[0] == "größe" and len(set(names)) == 4
     assert doc["renamed"], "renames are reported"
+
+
+def test_worker_joins_a_study_and_adds_trials(cli, breast_cancer_csv):
+    cli("run", breast_cancer_csv, "--target", "diagnosis", "--n-trials", 3, "--cv", 2,
+        "--study", "team", "--families", "linear,tree", check=0)
+    doc = json.loads(cli("worker", "--study", "team", "--n-trials", 3, "--n-jobs", 1, "--json",
+                         check=0).stdout)
+    assert doc["complete"] + doc["pruned"] + doc["failed"] == 3
+    board = json.loads(cli("leaderboard", "--study", "team", "--json", check=0).stdout)
+    assert len(board["trials"]) == 6
+    assert {t["family"] for t in board["trials"]} <= {"linear", "tree"}
+
+
+def test_worker_on_unknown_study_exit_2(cli):
+    proc = cli("worker", "--study", "nope", "--n-trials", 1)
+    assert proc.returncode == 2 and "No study named 'nope'" in proc.stderr
