@@ -177,6 +177,8 @@ def _drive(window, out_dir: Path, budget_s: float, errors: list[str]) -> None:
     wait_until(lambda: done or errors, STEP_TIMEOUT_S, "the model plots")
     _check(not errors, "the model plots were computed")
     _screenshot(window, out_dir / "05-results-model.png")
+    page.tabs.setCurrentIndex(5)
+    _screenshot(window, out_dir / "05-results-features.png")
     page.tabs.setCurrentIndex(3)
     wait_until(lambda: "Computing" not in page.params_chart.plot_text(), STEP_TIMEOUT_S,
                "parameter importances")

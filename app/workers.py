@@ -41,6 +41,20 @@ def thread_pool() -> QThreadPool:
     return named_pool("jobs", 4)
 
 
+class Ticket:
+    """Shared between a job and its runner: a superseded job that has not started yet skips
+    its work. (Plain Python on purpose: no call into a QRunnable the pool may have deleted.)"""
+
+    __slots__ = ("superseded",)
+
+    def __init__(self) -> None:
+        self.superseded = False
+
+
+class JobSkipped(Exception):
+    """A queued job was superseded before it started."""
+
+
 class JobSignals(QObject):
     """Signals of one job; lives in the GUI thread, emitted from the worker thread."""
 
@@ -57,6 +71,7 @@ class Job(QRunnable):
         super().__init__()
         Job._next_id += 1
         self.job_id = Job._next_id
+        self.ticket = Ticket()
         self.fn = fn
         self.args = args
         self.kwargs = kwargs
@@ -65,6 +80,9 @@ class Job(QRunnable):
 
     def run(self) -> None:  # noqa: D102 - QRunnable API
         signals = self.signals
+        if self.ticket.superseded:
+            signals.failed.emit(self.job_id, JobSkipped())
+            return
         try:
             result = self.fn(*self.args, **self.kwargs)
         except Exception as exc:  # noqa: BLE001 - the worker's edge: always reported
@@ -89,6 +107,7 @@ class JobRunner(QObject):
         self._generation: dict[str, int] = {}
         self._live: dict[str, int] = {}  # key -> live job id
         self._pending: dict[int, tuple] = {}  # job id -> (key, generation, on_done, on_error)
+        self._tickets: dict[str, Ticket] = {}  # key -> ticket of the newest job
         self._closed = False
 
     def run(
@@ -105,17 +124,26 @@ class JobRunner(QObject):
             return
         generation = self._generation.get(key, 0) + 1
         self._generation[key] = generation
+        self._drop_queued(key)
         job = Job(fn, *args, **kwargs)
         # Bound methods of this GUI-thread QObject: the calls are queued to the GUI thread.
         job.signals.finished.connect(self._done)
         job.signals.failed.connect(self._failed)
         self._pending[job.job_id] = (key, generation, on_done, on_error, job.signals)
+        self._tickets[key] = job.ticket
         self._live[key] = job.job_id
         self.busy_changed.emit(key, True)
         self._pool.start(job)
 
+    def _drop_queued(self, key: str) -> None:
+        """A superseded job that has not started yet will skip its work."""
+        ticket = self._tickets.pop(key, None)
+        if ticket is not None:
+            ticket.superseded = True
+
     def cancel(self, key: str) -> None:
         """Forget the live job of ``key``: its result, when it comes, is ignored."""
+        self._drop_queued(key)
         self._generation[key] = self._generation.get(key, 0) + 1
         if self._live.pop(key, None) is not None:
             self.busy_changed.emit(key, False)

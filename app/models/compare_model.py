@@ -26,6 +26,10 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
 class TrialCompareTableModel(QAbstractTableModel):
     """Rows are properties (family, score, folds, each parameter); columns are trials.
 
@@ -56,8 +60,8 @@ class TrialCompareTableModel(QAbstractTableModel):
             ("Family", tuple(family_label(t.family) for t in trials)),
             ("Status", tuple(t.status for t in trials)),
             ("Score (mean ± std)", tuple(format_score(t.score, t.score_std) for t in trials)),
-            ("Fit seconds (all folds)", tuple(_fmt(t.fit_seconds) for t in trials)),
-            ("Duration seconds", tuple(_fmt(t.duration_seconds) for t in trials)),
+            ("Fit seconds (all folds)", tuple(_seconds(t.fit_seconds) for t in trials)),
+            ("Duration seconds", tuple(_seconds(t.duration_seconds) for t in trials)),
         ]
         n_folds = max(len(t.fold_scores) for t in trials)
         for i in range(n_folds):

@@ -25,7 +25,7 @@ from automl.records import Leaderboard
 from automl.records import TrialRecord
 
 _Index = QModelIndex | QPersistentModelIndex
-HEADERS = ("Rank", "Trial", "Family", "Score (mean ± std)", "Fit s", "Status", "Message")
+HEADERS = ("Rank", "Trial", "Family", "Score ± std", "Fit s", "Status", "Message")
 COL_RANK, COL_TRIAL, COL_FAMILY, COL_SCORE, COL_FIT, COL_STATUS, COL_MESSAGE = range(7)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -132,11 +132,11 @@ class LeaderboardTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             if section == COL_SCORE and self.metric:
-                return f"{self.metric} (mean ± std)"
+                return f"{self.metric} ± std"
             return HEADERS[section]
         if role == Qt.ItemDataRole.ToolTipRole and section == COL_SCORE:
             better = "higher" if self.greater_is_better else "lower"
-            return f"Cross-validated score; {better} is better."
+            return f"Cross-validated score: mean ± standard deviation over folds; {better} is better."
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

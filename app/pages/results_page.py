@@ -37,13 +37,16 @@ from automl.records import Leaderboard
 from automl.trial_insights import ParamImportances
 from automl.trial_insights import TrialInsights
 
+MAX_SHOWN_PARAMS = 10
+MIN_SHOWN_IMPORTANCE = 0.005
 TAB_DETAILS, TAB_FAMILY, TAB_HISTORY, TAB_PARAMS, TAB_MODEL, TAB_FEATURES = range(6)
 
 
 def draw_param_importances(ax, data: ParamImportances) -> None:
     """The engine's bar chart, titled for search parameters instead of input columns."""
-    draw_importances(ax, data.importances)
-    if data.importances:
+    shown = {k: v for k, v in data.importances.items() if v >= MIN_SHOWN_IMPORTANCE}
+    draw_importances(ax, shown, top=MAX_SHOWN_PARAMS)
+    if shown:
         ax.set_title("Search parameter importance")
         ax.set_xlabel("share of the score's variation explained")
 
@@ -79,7 +82,7 @@ class ResultsPage(Page):
         self.table = make_table(self.proxy, sortable=True, multi_select=True)
         self.table.sortByColumn(COL_RANK, Qt.SortOrder.AscendingOrder)
         header = self.table.horizontalHeader()
-        for col, width in enumerate((64, 56, 220, 190, 64, 84)):
+        for col, width in enumerate((62, 56, 220, 150, 60, 84)):
             header.resizeSection(col, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         left = QWidget()
@@ -145,7 +148,7 @@ class ResultsPage(Page):
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
-        split.setSizes([240, 360])
+        split.setSizes([200, 420])
         split.setChildrenCollapsible(False)
         self.body.addWidget(split, 1)
 

@@ -82,7 +82,7 @@ class SearchPage(Page):
         self.table = make_table(self.proxy, sortable=True)
         self.table.sortByColumn(COL_RANK, Qt.SortOrder.AscendingOrder)
         header = self.table.horizontalHeader()
-        for col, width in enumerate((64, 56, 200, 180, 60, 80)):
+        for col, width in enumerate((62, 52, 190, 140, 52, 84)):
             header.resizeSection(col, width)
         self.chart = PlotCanvas(self, width=4.2, height=3.0)
         self.chart.placeholder("The best score over time appears here")
@@ -91,7 +91,7 @@ class SearchPage(Page):
         split.addWidget(self.chart)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([620, 400])
+        split.setSizes([700, 320])
         split.setChildrenCollapsible(False)
         self.body.addWidget(split, 1)
 

@@ -136,3 +136,25 @@ def test_studies_model_passes_the_qt_model_contract(qtmodeltester):
     qtmodeltester.check(model)
     assert model.index(0, 6).data() == "x.csv"
     assert model.row_of("b") == 1
+
+
+def test_a_newer_job_supersedes_an_older_one(qtbot, qapp):
+    import threading
+
+    from PySide6.QtCore import QThreadPool
+
+    from app.workers import JobRunner
+
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    runner = JobRunner(pool=pool)
+    results, gate = [], threading.Event()
+    runner.run("k", gate.wait, 5, on_done=lambda r: results.append("blocker"))
+    runner.run("k", lambda: "old", on_done=results.append)  # queued, then superseded
+    runner.run("k", lambda: "new", on_done=results.append)
+    gate.set()
+    qtbot.waitUntil(lambda: "new" in results, timeout=5_000)
+    assert pool.waitForDone(5_000)
+    qapp.processEvents()  # deliver any late (stale) result that was queued
+    assert results == ["new"]
+    assert not runner.is_busy("k")
