@@ -89,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--json", action="store_true")
     ex.set_defaults(func=c.cmd_export)
 
+    dr = sub.add_parser("drift", help="compare new data with a bundle's training data")
+    dr.add_argument("bundle")
+    dr.add_argument("data")
+    dr.add_argument("--json", action="store_true")
+    dr.add_argument("--fail-on", choices=["drift", "warning", "never"], default="never",
+                    help="exit 3 when the report reaches this level (for scheduled checks)")
+    dr.set_defaults(func=c.cmd_drift)
+
     wk = sub.add_parser("worker", help="join an existing study and add trials to it "
                         "(several workers, even on several machines with PostgreSQL, share one search)")
     wk.add_argument("--study", required=True)

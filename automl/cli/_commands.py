@@ -234,6 +234,26 @@ def cmd_export(args, started_at: float) -> int:
     return 0
 
 
+def cmd_drift(args, started_at: float) -> int:
+    from automl.data import load_dataset
+    from automl.drift import drift_report
+    from automl.export import Bundle
+
+    bundle = Bundle.load(args.bundle)
+    features = tuple(c.name for c in bundle.schema)
+    report = drift_report(bundle.profile, load_dataset(args.data).frame, features)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(f"drift check of {report.n_rows:,} rows against the training data: {report.status}")
+        for c in report.columns:
+            if c.status != "ok":
+                print(f"  {c.status:<8} {c.column}: {'; '.join(c.findings)}")
+    levels = {"never": 99, "warning": 1, "drift": 2}
+    reached = {"ok": 0, "warning": 1, "drift": 2}[report.status]
+    return 3 if reached >= levels[args.fail_on] else 0
+
+
 def cmd_worker(args, started_at: float) -> int:
     from dataclasses import replace
 

@@ -133,3 +133,19 @@ def test_worker_joins_a_study_and_adds_trials(cli, breast_cancer_csv):
 def test_worker_on_unknown_study_exit_2(cli):
     proc = cli("worker", "--study", "nope", "--n-trials", 1)
     assert proc.returncode == 2 and "No study named 'nope'" in proc.stderr
+
+
+def test_drift_exit_code_for_scheduled_checks(cli, tmp_path, breast_cancer_csv):
+    cli("run", breast_cancer_csv, "--target", "diagnosis", "--n-trials", 2, "--cv", 2,
+        "--study", "d", "--families", "linear", "--out", tmp_path / "b", check=0)
+    same = cli("drift", tmp_path / "b", breast_cancer_csv, "--fail-on", "drift", check=0)
+    assert "ok" in same.stdout
+    frame = pd.read_csv(breast_cancer_csv)
+    frame["mean radius"] = frame["mean radius"] * 3
+    moved = tmp_path / "moved.csv"
+    frame.to_csv(moved, index=False)
+    proc = cli("drift", tmp_path / "b", moved, "--fail-on", "drift", "--json")
+    assert proc.returncode == 3
+    doc = json.loads(proc.stdout)
+    assert doc["status"] == "drift"
+    assert {c["column"]: c["status"] for c in doc["columns"]}["mean radius"] == "drift"
