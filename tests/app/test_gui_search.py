@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import optuna
 from PySide6.QtCore import Qt
@@ -92,3 +93,23 @@ def test_start_without_data_explains_what_is_missing(window, qtbot):
     window.go_to("Search")
     qtbot.mouseClick(window.search_page.start_button, LEFT)
     assert "No data yet" in window.search_page.messages.text("start")
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_closing_the_window_during_a_search_ends_the_process(window, qtbot, tiny_csv,
+                                                             storage_url, fast_families):
+    prepare_run(window, qtbot, tiny_csv, storage_url, fast_families, study="closed")
+    qtbot.mouseClick(window.search_page.start_button, LEFT)
+    qtbot.waitUntil(lambda: bool(window.search.process.pid()), timeout=10_000)
+    pid = window.search.process.pid()
+    assert process_alive(pid)
+    window.close()  # offscreen: no "Stop the search?" question
+    assert not window.search.is_running()
+    assert not process_alive(pid)
