@@ -86,6 +86,14 @@ def _f(x, nd=4) -> str:
     return f"{x:.{nd}f}" if abs(x) < 100 else f"{x:.1f}"
 
 
+def _cv(cv) -> str:
+    if not isinstance(cv, dict):
+        return "—"
+    if cv.get("n_splits"):
+        return f"{cv.get('kind')} {cv['n_splits']} on {cv.get('rows')}"
+    return f"{cv.get('kind')} on {cv.get('rows')}"
+
+
 def _text(x) -> str:
     return x if isinstance(x, str) else ""
 
@@ -146,7 +154,7 @@ def _matrix_report(runs: pd.DataFrame, summary: pd.DataFrame, comp: pd.DataFrame
             parts.append("**AutoML Studio win / tie / loss** — " + "; ".join(
                 f"vs {LABEL[x]}: {_counts(c, x)}" for x in systems if x != PROJECT) + "\n")
         # cost table
-        header = ["dataset"] + [f"{LABEL[x]} wall s / RSS MB / trials" for x in systems]
+        header = ["dataset"] + [f"{LABEL[x]} wall s / RSS MB / trials" for x in systems] + ["load"]
         rows = []
         for d in datasets:
             g = s[s["dataset"] == d].set_index("system")
@@ -159,9 +167,13 @@ def _matrix_report(runs: pd.DataFrame, summary: pd.DataFrame, comp: pd.DataFrame
                 flag = " ⚠ over budget" if r["budget_held"] is False else ""
                 trials = "—" if r["trials"] is None or pd.isna(r["trials"]) else f"{r['trials']:.0f}"
                 cells.append(f"{_f(r['wall_s'], 1)} / {_f(r['peak_rss_mb'], 0)} / {trials}{flag}")
-            rows.append([d] + cells)
+            lr = runs[(runs["budget"] == budget) & (runs["dataset"] == d)]
+            load = lr["load_end"].max() if "load_end" in lr else None
+            rows.append([d] + cells + [_f(load, 1)])
         parts.append(f"Wall time (fit phase, median; limit {budget * 1.1 + 5:g} s), peak RSS of the "
-                     "process tree, trials (models the system evaluated):\n")
+                     "process tree, trials (models the system evaluated); load = highest 1-minute "
+                     "load average at the end of a run on that dataset (about 2 when the "
+                     "benchmark had the 2 cores alone):\n")
         parts.append(_md(header, rows) + "\n")
         # project details
         pr = runs[(runs["budget"] == budget) & (runs["system"] == PROJECT)]
@@ -175,13 +187,13 @@ def _matrix_report(runs: pd.DataFrame, summary: pd.DataFrame, comp: pd.DataFrame
                     for k, v in sorted(fams.items(), key=lambda kv: -(kv[1]["complete"] + kv[1]["pruned"] + kv[1]["failed"])))
                 fails = "; ".join(f"{n}× {m}" for m, n in (det.get("failures") or {}).items())[:300]
                 t = det.get("trials") or {}
-                rows.append([r["dataset"], str(r["seed"]), str(r.get("best_model") or "—"),
+                rows.append([r["dataset"], str(r["seed"]), f"`{r.get('engine')}`", str(r.get("best_model") or "—"),
                              _f(det.get("best_cv")), f"{t.get('complete', '—')}/{t.get('pruned', '—')}/{t.get('failed', '—')}",
-                             str(det.get("stop_reason") or "—"), str(det.get("cv") or "—"), fam_txt or "—",
+                             str(det.get("stop_reason") or "—"), _cv(det.get("cv")), fam_txt or "—",
                              fails or _text(r.get("error"))[:200] or "—"])
             parts.append("AutoML Studio's studies (trials complete/pruned/failed; per family "
                          "complete/pruned/failed and best CV score):\n")
-            parts.append(_md(["dataset", "seed", "best family", "best CV", "trials c/p/f", "stop",
+            parts.append(_md(["dataset", "seed", "engine", "best family", "best CV", "trials c/p/f", "stop",
                               "cv", "families", "failures"], rows) + "\n")
         over = runs[(runs["budget"] == budget) & (runs["budget_held"] == False)]  # noqa: E712
         bad = runs[(runs["budget"] == budget) & (runs["status"] != "ok")]
@@ -215,7 +227,7 @@ def _scaling_report(runs: pd.DataFrame, summary: pd.DataFrame) -> str:
                 det = pr["detail"].iloc[0] if len(pr) else {}
                 extra = ""
                 if x == PROJECT and isinstance(det, dict):
-                    extra = f"cv={det.get('cv')}, stop={det.get('stop_reason')}"
+                    extra = f"{_cv(det.get('cv'))}, stop={det.get('stop_reason')}"
                 rows.append([f"{n:,}", LABEL[x], r["metric"], _f(r["score"]) if r["n_ok"] else r["status"],
                              _f(r["wall_s"], 1), _f(r["peak_rss_mb"], 0),
                              "—" if pd.isna(r["trials"]) else f"{r['trials']:.0f}",

@@ -99,9 +99,7 @@ def hgb_features(train: pd.DataFrame, test: pd.DataFrame, text: set[str]):
         elif pd.api.types.is_datetime64_any_dtype(a):
             X_tr[col] = _epoch_seconds(a)
             X_te[col] = _epoch_seconds(b)
-        elif pd.api.types.is_bool_dtype(a):
-            X_tr[col], X_te[col] = a.astype(float), b.astype(float)
-        elif pd.api.types.is_numeric_dtype(a):
+        elif pd.api.types.is_bool_dtype(a) or pd.api.types.is_numeric_dtype(a):
             X_tr[col], X_te[col] = a.astype(float), b.astype(float)
         else:
             a, b = a.astype("object"), b.astype("object")
@@ -179,11 +177,12 @@ def run_flaml(job: dict) -> None:
                verbose=0, log_file_name=str(log))
     fit_s = time.monotonic() - t0
     t1 = time.monotonic()
+    # every trial bumps _iter_per_learner; config_history (and the log file) hold only the
+    # trials that improved on their learner's best
+    families = {k: int(v) for k, v in (getattr(automl, "_iter_per_learner", None) or {}).items()}
     history = getattr(automl, "config_history", {}) or {}
-    families: dict[str, int] = {}
-    for entry in history.values():
-        families[entry[0]] = families.get(entry[0], 0) + 1
-    meta = {"fit_s": fit_s, "trials": len(history), "best_model": automl.best_estimator,
+    meta = {"fit_s": fit_s, "trials": sum(families.values()) or len(history),
+            "improving_trials": len(history), "best_model": automl.best_estimator,
             "best_config": automl.best_config, "best_cv_loss": automl.best_loss,
             "families": families}
     if job["task"] == "regression":

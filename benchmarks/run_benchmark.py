@@ -424,7 +424,9 @@ def run_matrix(args, out: Path) -> None:
                             if not args.keep_work:
                                 for sub in ("ag-models", "bundle"):
                                     shutil.rmtree(workdir / sub, ignore_errors=True)
-                        rec = {**base, **rec}
+                        # 1-minute load average at the end of the run: ~n_jobs when the
+                        # machine was ours alone, higher when something else competed for it
+                        rec = {**base, **rec, "load_end": round(os.getloadavg()[0], 2)}
                         rec["budget_held"] = budget_held(system, budget, rec.get("wall_s"))
                         with raw.open("a") as fh:
                             fh.write(json.dumps(rec, default=_json_default) + "\n")
