@@ -14,6 +14,7 @@ SCORE_MEAN = "score_mean"
 SCORE_STD = "score_std"
 FIT_SECONDS = "fit_seconds"  # total over folds
 PREDICT_SECONDS = "predict_seconds"  # total over folds
+PREP_SECONDS = "prep_seconds"  # fitting the preprocessing, total over folds (cached across trials)
 DURATION_SECONDS = "duration_seconds"
 ERROR_TYPE = "error_type"
 ERROR_MESSAGE = "error_message"

@@ -45,6 +45,7 @@ class TrialRecord:
     fit_seconds: float | None
     predict_seconds: float | None
     duration_seconds: float | None
+    prep_seconds: float | None
     error_type: str | None
     error_message: str | None
     reason: str | None
@@ -75,6 +76,7 @@ class TrialRecord:
             fit_seconds=ua.get(K.FIT_SECONDS),
             predict_seconds=ua.get(K.PREDICT_SECONDS),
             duration_seconds=duration,
+            prep_seconds=ua.get(K.PREP_SECONDS),
             error_type=ua.get(K.ERROR_TYPE),
             error_message=ua.get(K.ERROR_MESSAGE),
             reason=ua.get(K.REASON),

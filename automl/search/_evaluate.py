@@ -76,6 +76,7 @@ class FoldResult:
     score: float
     fit_seconds: float
     predict_seconds: float
+    prep_seconds: float = 0.0  # fitting the preprocessing (paid once per worker, then cached)
 
 
 class Evaluator:
@@ -122,7 +123,7 @@ class Evaluator:
         results: list[FoldResult] = []
         oof = None
         for i, (train_idx, valid_idx) in enumerate(p.splits):
-            Xtr, Xva = self._transformed(family.style, i)
+            Xtr, Xva, prep_s = self._transformed(family.style, i)
             if sp.issparse(Xtr) and not family.accepts_sparse:
                 Xtr, Xva = Xtr.toarray(), Xva.toarray()
             model = clone(model_proto)
@@ -138,7 +139,7 @@ class Evaluator:
             if oof is None:
                 oof = np.full((len(p.y),) + pred.shape[1:], np.nan)
             oof[valid_idx] = pred
-            result = FoldResult(i, score, t1 - t0, t2 - t1)
+            result = FoldResult(i, score, t1 - t0, t2 - t1, prep_s)
             results.append(result)
             if on_fold is not None and not on_fold(result):
                 raise TrialPruned
@@ -151,13 +152,14 @@ class Evaluator:
         pipe.fit(p.X, p.y)
         return pipe
 
-    def importances(self, pipe: Pipeline) -> dict[str, float]:
+    def importances(self, pipe: Pipeline, time_cap_s: float = 3.0) -> dict[str, float]:
         """Permutation importance of each input column for a fitted pipeline."""
         p = self.problem
         return permutation_importances(
             lambda X: self._predict(pipe, X),
             lambda y, pred: self.metric.score(y, pred, p.classes),
             p.X, p.y, greater_is_better=self.metric.greater_is_better, seed=p.seed,
+            time_cap_s=time_cap_s,
         )
 
     def _predict(self, model, X) -> np.ndarray:
@@ -167,6 +169,7 @@ class Evaluator:
         return np.asarray(model.predict(X))
 
     def _transformed(self, style: Style, fold: int):
+        """(train, validation, seconds the preprocessing took to fit) for a style and fold."""
         key = (style, fold)
         hit = self._cache.get(key)
         if hit is not None:
@@ -176,9 +179,11 @@ class Evaluator:
         train_idx, valid_idx = p.splits[fold]
         pre = build_preprocessor(p.plans[style], style,
                                  classification=p.task.kind.is_classification, seed=p.seed)
+        t0 = time.perf_counter()
         Xtr = pre.fit_transform(p.X.iloc[train_idx], p.y[train_idx])
+        seconds = time.perf_counter() - t0
         Xva = pre.transform(p.X.iloc[valid_idx])
-        value = (Xtr, Xva)
+        value = (Xtr, Xva, seconds)
         size = _nbytes(Xtr) + _nbytes(Xva)
         if size <= CACHE_BYTES:
             self._cache[key] = value

@@ -7,6 +7,7 @@ import collections
 import os
 import tempfile
 import time
+from dataclasses import replace
 
 import optuna
 from optuna.trial import TrialState
@@ -19,7 +20,8 @@ from automl.search._ensemble import select_ensemble
 from automl.search._workers import WorkerPool
 
 POLL_S = 0.1
-COMBINE_S = 3.0  # loading members, saving the ensemble, its importances (time-capped)
+COMBINE_S = 1.5  # loading the members and saving the ensemble
+EXPLAIN_MAX_S = 3.0  # permutation importances of the final model, if that much time is left
 
 
 class FinalModelMixin:
@@ -38,15 +40,17 @@ class FinalModelMixin:
             if plan is not None:
                 refit = self._refit_ensemble(pool, plan, completed, Refit)
                 if refit is not None or self.stop_reason == "cancelled":
-                    return refit
-            for record in completed[:5]:
-                if record is not completed[0] and self._refit_estimate(record) > self._left():
-                    continue
+                    return self._explained(pool, refit)
+            left = self._left()
+            candidates = [r for r in completed[:5] if self._refit_estimate(r) <= left]
+            if not candidates:  # nothing of the best fits: the quickest to refit, best effort
+                candidates = [min(completed, key=self._refit_estimate)]
+            for record in candidates:
                 reply = self._run_jobs(pool, [("refit", record.family, record.params)])
                 if reply:
-                    path, seconds, importances = reply[0]
-                    return Refit(record.number, record.family, record.params, path, seconds,
-                                 importances)
+                    path, seconds, _ = reply[0]
+                    return self._explained(pool, Refit(record.number, record.family,
+                                                       record.params, path, seconds, {}))
                 if self.stop_reason == "cancelled":
                     return None
         finally:
@@ -102,11 +106,23 @@ class FinalModelMixin:
                 os.unlink(path)
         if not combined:
             return None
-        path, seconds, importances = combined[0]
+        path, seconds, _ = combined[0]
         params = {"members": [f"{by_number[n].family}#{n}" for n in members],
                   "weights": [round(plan.weights[n], 4) for n in members]}
         return Refit(self.ensemble_number, "ensemble", params, path,
-                     seconds + sum(r[1] for r in replies), importances)
+                     seconds + sum(r[1] for r in replies), {})
+
+    def _explained(self, pool, refit):
+        """The refit with its permutation importances, when the time left allows."""
+        if refit is None:
+            return None
+        cap = min(EXPLAIN_MAX_S, self._left() - 0.5)
+        if cap < 0.5:
+            return refit
+        reply = self._run_jobs(pool, [("explain", refit.path, cap)], with_output=False)
+        if not reply:
+            return refit
+        return replace(refit, importances=reply[0][2])
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -121,12 +137,16 @@ class FinalModelMixin:
         return self.refit_end - time.monotonic()
 
     def _refit_estimate(self, record: TrialRecord) -> float:
-        fold_fit = (record.fit_seconds or 0.0) / max(1, len(record.fold_scores))
+        """Seconds to refit on all rows: model fit plus preprocessing per fold, scaled by rows."""
+        per_fold = (record.fit_seconds or 0.0) + (record.prep_seconds or 0.0)
+        fold_fit = per_fold / max(1, len(record.fold_scores))
         p = self.prepared
         return fold_fit * len(p.full.y) / max(1, len(p.problem.splits[0][0])) * 1.3 + 0.3
 
-    def _run_jobs(self, pool: WorkerPool, jobs: list[tuple]) -> list[tuple] | None:
-        """Run jobs (each gets a fresh output path) on the pool's workers until all are done.
+    def _run_jobs(self, pool: WorkerPool, jobs: list[tuple],
+                  with_output: bool = True) -> list[tuple] | None:
+        """Run jobs on the pool's workers until all are done; with ``with_output`` each job
+        gets a fresh output path as its last argument (deleted if the jobs do not all succeed).
 
         Returns (path, seconds, importances) per job in order, or None if one failed, a
         worker died, the deadline passed or the user stopped (every worker is then killed).
@@ -146,10 +166,12 @@ class FinalModelMixin:
                     if not todo:
                         break
                     i, job = todo.pop(0)
-                    fd, path = tempfile.mkstemp(prefix="automl-refit-", suffix=".joblib")
-                    os.close(fd)
-                    paths.append(path)
-                    pool.submit(w, job + (path,), self.refit_end)
+                    if with_output:
+                        fd, path = tempfile.mkstemp(prefix="automl-refit-", suffix=".joblib")
+                        os.close(fd)
+                        paths.append(path)
+                        job = job + (path,)
+                    pool.submit(w, job, self.refit_end)
                     running[id(w)] = i
                 for w, msg in pool.poll(min(POLL_S, max(0.0, self._left()))):
                     i = running.pop(id(w))

@@ -45,6 +45,7 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 POLL_S = 0.1
 PROGRESS_EVERY_S = 0.5
 EXPORT_RESERVE_S = 2.0  # writing the bundle and its model card
+HOPELESS_FAILURES = 25  # every one of the first trials failed: stop, say why
 MAX_REASKS = 6  # sampler picks of families that do not fit before choosing one that does
 PULL_EVERY_S = 3.0  # how often trials recorded by other processes are pulled in
 
@@ -282,8 +283,13 @@ class _Search(FinalModelMixin):
                 return
             search_end = self.hard_end - self._refit_reserve()
             out_of_time = now >= search_end
-            done_launching = no_time or (n_trials is not None and launched >= n_trials)
+            hopeless = (self.counts["failed"] >= HOPELESS_FAILURES
+                        and not self.counts["complete"] and not self.counts["pruned"])
+            done_launching = no_time or hopeless or (n_trials is not None and launched >= n_trials)
             if (out_of_time or done_launching) and not self.pool.busy():
+                if hopeless:
+                    self._drain(self.recorder.flush())
+                    self._raise_no_trial()
                 if not out_of_time:
                     self.stop_reason = "no_more_time" if no_time else "n_trials"
                 return
@@ -411,6 +417,7 @@ class _Search(FinalModelMixin):
             result[K.SCORE_STD] = float(np.std(scores))
             result[K.FIT_SECONDS] = float(sum(f.fit_seconds for f in folds))
             result[K.PREDICT_SECONDS] = float(sum(f.predict_seconds for f in folds))
+            result[K.PREP_SECONDS] = float(sum(f.prep_seconds for f in folds))
         if error:
             result[K.ERROR_TYPE], result[K.ERROR_MESSAGE] = error
         if reason:
@@ -425,8 +432,9 @@ class _Search(FinalModelMixin):
         elif state is TrialState.FAIL and error and error[0] == "TrialTimeout":
             self.durations[family].append(duration * 1.5)  # at least this slow
         message = f"{error[0]}: {error[1]}" if error else reason
+        refit_s = (result.get(K.FIT_SECONDS) or 0.0) + (result.get(K.PREP_SECONDS) or 0.0)
         self.recorder.submit(frozen, (trial.number, family, status, value, tuple(scores),
-                                      round(duration, 4), message, result.get(K.FIT_SECONDS)))
+                                      round(duration, 4), message, refit_s))
 
     def _drain(self, items=None) -> None:
         """Bookkeeping and events for the trials the recorder has committed."""

@@ -8,7 +8,8 @@ is shared copy-on-write instead of pickled.
 
 Protocol (tuples over a Pipe):
   parent -> worker: ("trial", number, family, params) | ("refit", family, params, path)
-                    | ("combine", member paths, weights, path) | ("exit",)
+                    | ("combine", member paths, weights, path)
+                    | ("explain", model path, time cap) | ("exit",)
   worker -> parent: ("fold", number, FoldResult) then waits for ("go",) or ("prune",)
                     ("done", number, [FoldResult], oof) | ("pruned", number, [FoldResult])
                     ("failed", number, error_type, message)
@@ -77,6 +78,8 @@ def _worker_main(conn: Connection, problem: Problem) -> None:
             _refit(conn, evaluator, *msg[1:])
         elif msg[0] == "combine":
             _combine(conn, evaluator, *msg[1:])
+        elif msg[0] == "explain":
+            _explain(conn, evaluator, *msg[1:])
 
 
 def _run_trial(conn: Connection, evaluator: Evaluator, number: int, family: str, params) -> None:
@@ -108,22 +111,32 @@ def _refit(conn: Connection, evaluator: Evaluator, family: str, params, path: st
         pipe = evaluator.refit(family, params)
         seconds = time.perf_counter() - t0
         joblib.dump(pipe, path)
-        conn.send(("refitted", path, seconds, evaluator.importances(pipe)))
+        conn.send(("refitted", path, seconds, {}))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which falls back
         conn.send(("refit_failed", type(exc).__name__, _message(exc)))
 
 
 def _combine(conn: Connection, evaluator: Evaluator, paths: list[str], weights: list[float],
              path: str) -> None:
-    """Load refit members, save their weighted ensemble, report its importances."""
+    """Load refit members and save their weighted ensemble."""
     from automl.models._ensemble import WeightedEnsemble
 
     try:
         t0 = time.perf_counter()
         ensemble = WeightedEnsemble([joblib.load(p) for p in paths], list(weights))
         joblib.dump(ensemble, path)
-        conn.send(("refitted", path, time.perf_counter() - t0, evaluator.importances(ensemble)))
+        conn.send(("refitted", path, time.perf_counter() - t0, {}))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which falls back
+        conn.send(("refit_failed", type(exc).__name__, _message(exc)))
+
+
+def _explain(conn: Connection, evaluator: Evaluator, model_path: str, time_cap_s: float) -> None:
+    """Permutation importances of a saved model, within ``time_cap_s``."""
+    try:
+        t0 = time.perf_counter()
+        importances = evaluator.importances(joblib.load(model_path), time_cap_s=time_cap_s)
+        conn.send(("refitted", model_path, time.perf_counter() - t0, importances))
+    except Exception as exc:  # noqa: BLE001 - importances are optional; the parent goes on
         conn.send(("refit_failed", type(exc).__name__, _message(exc)))
 
 

@@ -167,3 +167,13 @@ def test_numeric_and_boolean_class_labels(storage_url, labels):
     result = run_search(config(storage_url, target="y", n_trials=3, families=("linear", "tree")),
                         load_dataset(frame), refit=True)
     assert result.n_complete == 3 and result.refit is not None
+
+
+def test_a_run_where_every_trial_fails_stops_early(storage_url, binary_dataset):
+    import time
+
+    t0 = time.monotonic()
+    with pytest.raises(SearchError, match="Every trial failed"):
+        run_search(config(storage_url, families=("boom",), n_trials=None, budget_s=120),
+                   binary_dataset)
+    assert time.monotonic() - t0 < 60  # stopped long before the budget
