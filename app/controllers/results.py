@@ -119,7 +119,10 @@ class ResultsController(QObject):
         if len(self.selected) == 1 and self.selected[0].status == "complete":
             return self.selected[0]
         board = self.study.board
-        return board.best if board else None
+        if board is None:
+            return None
+        # An ensemble has no single configuration to re-score: show its best member's kind.
+        return next((r for r in board.completed if not getattr(r, "members", ())), board.best)
 
     # -- plot data ------------------------------------------------------------------------------
 

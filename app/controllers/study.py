@@ -3,10 +3,14 @@
 The storage is the record of truth, so a live search, a study reopened from History and a
 study fed by other machines all come through :meth:`StudyController.refresh`: one
 ``Leaderboard.from_study`` on a worker thread, coalesced (at most one read in flight; a
-request that arrives meanwhile triggers exactly one more read afterwards).
+request that arrives meanwhile triggers exactly one more read afterwards) and paced: a read
+of a big study is Python work that competes with the GUI thread for the GIL, so the next
+read waits at least ``1 / MAX_READ_SHARE`` times as long as the last one took.
 """
 
 from __future__ import annotations
+
+import time
 
 from PySide6.QtCore import QObject
 from PySide6.QtCore import QTimer
@@ -16,6 +20,9 @@ from app.controllers.wizard import user_message
 from app.models.leaderboard_model import LeaderboardTableModel
 from app.workers import JobRunner
 from automl.records import Leaderboard
+
+MIN_READ_INTERVAL_S = 0.5
+MAX_READ_SHARE = 0.2  # a live study is read at most 20% of the time
 
 
 class StudyController(QObject):
@@ -39,6 +46,11 @@ class StudyController(QObject):
         self.board: Leaderboard | None = None
         self.leaderboard_model = LeaderboardTableModel(self)
         self._again = False
+        self._next_read_at = 0.0
+        self._read_started = 0.0
+        self._pace = QTimer(self)
+        self._pace.setSingleShot(True)
+        self._pace.timeout.connect(self.refresh)
         self._poll = QTimer(self)
         self._poll.setInterval(1000)
         self._poll.timeout.connect(self.refresh)
@@ -50,6 +62,8 @@ class StudyController(QObject):
             return
         self.jobs.cancel("board")
         self._again = False
+        self._pace.stop()
+        self._next_read_at = 0.0
         self.name, self.storage_url = name, storage_url
         self.board = None
         self.leaderboard_model.clear()
@@ -67,6 +81,12 @@ class StudyController(QObject):
         if self.jobs.is_busy("board"):
             self._again = True
             return
+        wait_s = self._next_read_at - time.monotonic()
+        if wait_s > 0:
+            if not self._pace.isActive():
+                self._pace.start(int(wait_s * 1000) + 1)
+            return
+        self._read_started = time.monotonic()
         self.jobs.run("board", Leaderboard.from_study, self.name, self.storage_url or None,
                       on_done=self._read, on_error=self._failed)
 
@@ -77,7 +97,12 @@ class StudyController(QObject):
         else:
             self._poll.stop()
 
+    def _paced(self) -> None:
+        took = time.monotonic() - self._read_started
+        self._next_read_at = time.monotonic() + max(MIN_READ_INTERVAL_S, took / MAX_READ_SHARE)
+
     def _read(self, board: Leaderboard) -> None:
+        self._paced()
         if board.study_name != self.name:
             return
         self.board = board
@@ -86,6 +111,7 @@ class StudyController(QObject):
         self._schedule_again()
 
     def _failed(self, exc: BaseException) -> None:
+        self._paced()
         self.board_failed.emit(user_message(exc))
         self._schedule_again()
 
@@ -96,4 +122,5 @@ class StudyController(QObject):
 
     def close(self) -> None:
         self._poll.stop()
+        self._pace.stop()
         self.jobs.close()

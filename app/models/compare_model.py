@@ -26,6 +26,15 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _members(t: TrialRecord) -> str:
+    parts = []
+    for m in getattr(t, "members", ()) or ():
+        weight = m.get("weight")
+        share = f" × {weight:.2f}" if isinstance(weight, float) else ""
+        parts.append(f"#{m.get('trial', '?')} {m.get('family', '?')}{share}")
+    return ", ".join(parts)
+
+
 def _seconds(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
@@ -72,6 +81,9 @@ class TrialCompareTableModel(QAbstractTableModel):
             names.extend(k for k in t.params if k not in names)
         for name in names:
             rows.append((f"{name}", tuple(_fmt(t.params.get(name)) for t in trials)))
+        members = tuple(_members(t) for t in trials)
+        if any(members):
+            rows.append(("Ensemble members", members))
         messages = tuple(trial_message(t) for t in trials)
         if any(messages):
             rows.append(("Message", messages))

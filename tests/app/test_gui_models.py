@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt
@@ -28,9 +30,13 @@ def record(number: int, status: str = "complete", score: float | None = 0.5, fam
     values = dict(number=number, status=status, family=family, params={"C": 1.0 + number},
                   score=score if status == "complete" else None, score_std=0.01,
                   fold_scores=(0.4, 0.6), fit_seconds=0.1, predict_seconds=0.01,
-                  duration_seconds=0.2, error_type=None, error_message=None, reason=None,
-                  started_at=None, finished_at=None)
+                  duration_seconds=0.2)
     values.update(extra)
+    # Fields the engine adds later default to None, so these tests follow the record's shape.
+    for f in dataclasses.fields(TrialRecord):
+        if f.name not in values and f.default is dataclasses.MISSING \
+                and f.default_factory is dataclasses.MISSING:
+            values[f.name] = None
     return TrialRecord(**values)
 
 
