@@ -40,7 +40,7 @@ def draw_family_scores(ax, data: FamilyScores) -> None:
         _empty(ax, "No completed trial yet")
         return
     scores = [s for s in data.scores if s]
-    ax.boxplot(scores, vert=False, widths=0.6, showfliers=False)
+    ax.boxplot(scores, orientation="horizontal", widths=0.6, showfliers=False)
     for i, s in enumerate(scores, start=1):
         jitter = np.linspace(-0.15, 0.15, len(s)) if len(s) > 1 else [0]
         ax.scatter(s, np.full(len(s), i) + jitter, s=10, color=ACCENT, alpha=0.7, zorder=3)

@@ -45,13 +45,13 @@ class TrialRecord:
     fit_seconds: float | None
     predict_seconds: float | None
     duration_seconds: float | None
-    prep_seconds: float | None
     error_type: str | None
     error_message: str | None
     reason: str | None
     started_at: str | None
     finished_at: str | None
     members: tuple[dict[str, Any], ...] = ()  # ensemble: trial, family, weight of each member
+    prep_seconds: float | None = None  # fitting the preprocessing, over folds
 
     @classmethod
     def from_frozen(cls, t: FrozenTrial) -> TrialRecord:
