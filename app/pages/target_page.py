@@ -45,6 +45,15 @@ def describe_task(task: TaskSpec) -> str:
     return " · ".join(parts)
 
 
+def _stacked(field, note: QLabel) -> QVBoxLayout:
+    """A form field with its explanation right under it."""
+    box = QVBoxLayout()
+    box.setSpacing(4)
+    box.addLayout(row(field, stretch_last=True))
+    box.addWidget(note)
+    return box
+
+
 class TargetPage(Page):
     title = "Target"
     help_text = ("Choose the column to predict. The task is detected from its values; the "
@@ -54,9 +63,9 @@ class TargetPage(Page):
         super().__init__(parent)
         self.controller = controller
         form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         form.setHorizontalSpacing(14)
-        form.setVerticalSpacing(10)
+        form.setVerticalSpacing(12)
         self.target_combo = QComboBox()
         self.target_combo.setMinimumWidth(260)
         self.target_combo.currentIndexChanged.connect(self._target_chosen)
@@ -68,19 +77,18 @@ class TargetPage(Page):
         for key, label in TASK_LABELS.items():
             self.task_combo.addItem(label, key)
         self.task_combo.currentIndexChanged.connect(self._task_chosen)
+        self.task_combo.setMinimumWidth(230)
         self.task_label = QLabel("Choose a target column.")
         self.task_label.setObjectName("hint")
         self.task_label.setWordWrap(True)
-        form.addRow("Task", row(self.task_combo, stretch_last=True))
-        form.addRow("", self.task_label)
+        form.addRow("Task", _stacked(self.task_combo, self.task_label))
         self.metric_combo = QComboBox()
-        self.metric_combo.setMinimumWidth(200)
+        self.metric_combo.setMinimumWidth(230)
         self.metric_combo.currentIndexChanged.connect(self._metric_chosen)
         self.metric_label = QLabel()
         self.metric_label.setObjectName("hint")
         self.metric_label.setWordWrap(True)
-        form.addRow("Metric", row(self.metric_combo, stretch_last=True))
-        form.addRow("", self.metric_label)
+        form.addRow("Metric", _stacked(self.metric_combo, self.metric_label))
         self.body.addLayout(form)
 
         self.body.addWidget(section_label("Columns used as inputs"))
