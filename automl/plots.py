@@ -7,6 +7,7 @@ places. Nothing here imports Qt or chooses a backend.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from automl.insights import ConfusionData
 from automl.insights import FamilyScores
@@ -27,6 +28,7 @@ def draw_history(ax, data: HistoryData) -> None:
     ax.step(data.numbers, data.best_so_far, where="post", color=ACCENT, lw=2, label="best so far",
             zorder=3)
     ax.set_xlabel("trial")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(data.metric)
     ax.set_title("Optimization history")
     ax.legend(loc="best", frameon=False)

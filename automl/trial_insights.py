@@ -24,12 +24,10 @@ from optuna.trial import TrialState
 
 from automl import insights
 from automl.data import Dataset
-from automl.data import load_dataset
 from automl.errors import ConfigError
-from automl.errors import DataError
+from automl.export import study_dataset
 from automl.metrics import get_metric
 from automl.records import Leaderboard
-from automl.records import TrialRecord
 from automl.records import keys as K
 from automl.records import load_study
 from automl.search import RunConfig
@@ -151,8 +149,8 @@ def trial_insights(
     """
     study = load_study(study_name, storage_url)
     board = Leaderboard.from_study(study_name, storage_url)
-    record = _pick(board, trial_number)
-    dataset = _dataset(data, study.user_attrs.get(K.STUDY_DATASET, {}))
+    record = board.completed_trial(trial_number)
+    dataset = study_dataset(study, data, hint="Open the original file to see plots of its trials.")
     config_dict = study.user_attrs.get(K.STUDY_CONFIG)
     if not config_dict:
         raise ConfigError(f"Study {study_name!r} was not written by AutoML Studio (it has no "
@@ -186,31 +184,3 @@ def trial_insights(
                          confusion, roc, residuals, importances, tuple(notes))
 
 
-def _pick(board: Leaderboard, number: int | None) -> TrialRecord:
-    if number is None:
-        if board.best is None:
-            raise ConfigError(f"Study {board.study_name!r} has no completed trial yet.")
-        return board.best
-    for r in board.records:
-        if r.number == number:
-            if r.status != "complete":
-                raise ConfigError(f"Trial {number} did not complete ({r.status}); only "
-                                  "completed trials have predictions to plot.", field="trial")
-            return r
-    raise ConfigError(f"Study {board.study_name!r} has no trial {number}.", field="trial")
-
-
-def _dataset(data, recorded: dict) -> Dataset:
-    if isinstance(data, Dataset):
-        dataset = data
-    else:
-        source = data or recorded.get("source")
-        if not source or source == "<dataframe>":
-            raise DataError("The study was run on an in-memory table; open the same data to "
-                            "see plots of its trials.")
-        dataset = load_dataset(source)
-    if recorded.get("sha256") and dataset.sha256 != recorded["sha256"]:
-        raise DataError(
-            f"{dataset.source!r} is not the data the study was run on (its content changed). "
-            "Open the original file to see plots of its trials.", path=dataset.source)
-    return dataset

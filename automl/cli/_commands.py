@@ -257,7 +257,7 @@ def cmd_drift(args, started_at: float) -> int:
 def cmd_worker(args, started_at: float) -> int:
     from dataclasses import replace
 
-    from automl.export._export import study_dataset
+    from automl.export import study_dataset
     from automl.records import keys as K
     from automl.records import load_study
     from automl.search import RunConfig

@@ -74,7 +74,7 @@ def export_trial(
     """
     study = load_study(study_name, storage_url)
     board = Leaderboard.from_study(study_name, storage_url)
-    record = _pick_trial(board, trial_number)
+    record = board.completed_trial(trial_number)
     dataset = study_dataset(study, data)
     config = RunConfig.from_dict(study.user_attrs[K.STUDY_CONFIG])
     prepared = prepare(config, dataset)
@@ -102,44 +102,32 @@ def export_trial(
         Path(path).unlink(missing_ok=True)
 
 
-def _pick_trial(board: Leaderboard, number: int | None) -> TrialRecord:
-    if number is None:
-        if board.best is None:
-            raise ConfigError(f"Study {board.study_name!r} has no completed trial to export.")
-        return board.best
-    for r in board.records:
-        if r.number == number:
-            if r.status != "complete":
-                raise ConfigError(f"Trial {number} did not complete ({r.status}); "
-                                  "choose a completed trial.", field="trial")
-            return r
-    raise ConfigError(f"Study {board.study_name!r} has no trial {number}.", field="trial")
-
-
-def study_dataset(study, data: str | os.PathLike | Dataset | None = None) -> Dataset:
+def study_dataset(study, data: str | os.PathLike | Dataset | None = None,
+                  hint: str = "Pass the original file with --data.") -> Dataset:
     """The data a study was run on: ``data`` if given (checked against the recorded
     fingerprint), else the file the study recorded.
+
+    Args:
+        study: The Optuna study.
+        data: A file or Dataset to use instead of the recorded file.
+        hint: What the user should do when the data is missing or changed.
 
     Raises:
         DataError: No file to read, or content that differs from the recorded fingerprint.
     """
-    return _dataset(data, study.user_attrs.get(K.STUDY_DATASET, {}))
-
-
-def _dataset(data, recorded: dict) -> Dataset:
+    recorded = study.user_attrs.get(K.STUDY_DATASET, {})
     if isinstance(data, Dataset):
         dataset = data
     else:
         source = data or recorded.get("source")
         if not source or source == "<dataframe>":
-            raise DataError("The study was run on an in-memory table; pass the data to export it "
-                            "(--data FILE).")
+            raise DataError(f"The study was run on an in-memory table. {hint}")
         dataset = load_dataset(source)
     if recorded.get("sha256") and dataset.sha256 != recorded["sha256"]:
         raise DataError(
             f"{dataset.source!r} is not the data the study was run on (its content changed: "
-            f"fingerprint {dataset.sha256[:12]}, recorded {recorded['sha256'][:12]}). "
-            "Pass the original file with --data.", path=dataset.source)
+            f"fingerprint {dataset.sha256[:12]}, recorded {recorded['sha256'][:12]}). {hint}",
+            path=dataset.source)
     return dataset
 
 
@@ -176,7 +164,7 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
     y = prepared.problem.y
     found: dict[str, Any] = {"history": insights.history_data(board)}
     if oof is not None:  # out-of-fold predictions; a holdout covers only its validation rows
-        scored = np.isfinite(np.asarray(oof, dtype=float).reshape(len(oof), -1)).all(axis=1)
+        scored = _scored_rows(oof)
         oof, y = (oof[scored], y[scored]) if scored.any() else (None, y)
     if oof is not None:
         if task.kind.is_classification:
@@ -194,6 +182,13 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
     extra["model_card.md"] = md
     extra["model_card.html"] = html_card
     return write_bundle(out_dir, model_path, metadata, prepared.profile, extra)
+
+
+def _scored_rows(oof: np.ndarray) -> np.ndarray:
+    """Rows with an out-of-fold prediction (numbers: finite; labels: not None)."""
+    if oof.dtype == object:
+        return np.array([v is not None for v in oof.reshape(len(oof), -1)[:, 0]])
+    return np.isfinite(oof.reshape(len(oof), -1)).all(axis=1)
 
 
 def _plain(v):

@@ -142,6 +142,24 @@ class Leaderboard:
         done = self.completed
         return done[0] if done else None
 
+    def completed_trial(self, number: int | None = None) -> TrialRecord:
+        """A completed trial by number, or the best one when ``number`` is None.
+
+        Raises:
+            ConfigError: No such trial, a trial that did not complete, or none completed.
+        """
+        if number is None:
+            if self.best is None:
+                raise ConfigError(f"Study {self.study_name!r} has no completed trial yet.")
+            return self.best
+        for r in self.records:
+            if r.number == number:
+                if r.status != "complete":
+                    raise ConfigError(f"Trial {number} did not complete ({r.status}); "
+                                      "choose a completed trial.", field="trial")
+                return r
+        raise ConfigError(f"Study {self.study_name!r} has no trial {number}.", field="trial")
+
     def top(self, n: int) -> tuple[TrialRecord, ...]:
         return self.records[:n]
 

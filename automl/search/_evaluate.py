@@ -136,8 +136,10 @@ class Evaluator:
             if not np.isfinite(score):
                 raise ValueError(f"the model's {self.metric.label} on fold {i + 1} is not a number "
                                  "(it predicted NaN or infinite values)")
-            if oof is None:
-                oof = np.full((len(p.y),) + pred.shape[1:], np.nan)
+            if oof is None:  # labels (label metrics) need an object array, numbers a float one
+                numeric = np.issubdtype(pred.dtype, np.number)
+                oof = np.full((len(p.y),) + pred.shape[1:], np.nan if numeric else None,
+                              dtype=float if numeric else object)
             oof[valid_idx] = pred
             result = FoldResult(i, score, t1 - t0, t2 - t1, prep_s)
             results.append(result)

@@ -160,6 +160,8 @@ class _Search(FinalModelMixin):
             self._stop_running("stopped by user" if self.stop_reason == "cancelled"
                                else "stopped: time budget reached")
             self._drain(self.recorder.flush())
+            if self.stop_reason != "cancelled" and not self._completed():
+                self._raise_no_trial()
             refit = self._refit() if self.want_refit and self.stop_reason != "cancelled" else None
         finally:
             self.pool.close()
@@ -385,14 +387,19 @@ class _Search(FinalModelMixin):
 
     def _enforce_deadlines(self) -> None:
         now = time.monotonic()
+        limit = self.config.effective_trial_timeout_s
         for worker in self.pool.busy():
             if now >= worker.deadline and worker.job and worker.job[0] == "trial":
                 number = worker.job[1]
+                ran = now - self.running[number][3]
                 self.pool.kill(worker)
-                limit = self.config.effective_trial_timeout_s
-                self._end_running(number, TrialState.FAIL, error=(
-                    "TrialTimeout", f"stopped after {now - self.running[number][3]:.1f} s: "
-                    f"over the per-trial limit ({limit:.0f} s) or the time left"))
+                if ran < limit:  # cut by the end of the search, not by its own limit
+                    self._end_running(number, TrialState.PRUNED,
+                                      reason="stopped: time budget reached")
+                else:
+                    self._end_running(number, TrialState.FAIL, error=(
+                        "TrialTimeout", f"stopped after {ran:.1f} s: over the per-trial limit "
+                        f"({limit:.0f} s)"))
 
     def _stop_running(self, reason: str) -> None:
         for worker in self.pool.busy():

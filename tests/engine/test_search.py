@@ -177,3 +177,15 @@ def test_a_run_where_every_trial_fails_stops_early(storage_url, binary_dataset):
         run_search(config(storage_url, families=("boom",), n_trials=None, budget_s=120),
                    binary_dataset)
     assert time.monotonic() - t0 < 60  # stopped long before the budget
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "f1", "balanced_accuracy"])
+def test_label_metrics_score_text_classes(storage_url, binary_dataset, metric):
+    result = run_search(config(storage_url, metric=metric, n_trials=3), binary_dataset, refit=True)
+    assert result.n_complete == 3 and result.refit is not None
+
+
+def test_all_failed_without_refit_is_an_error_too(storage_url, binary_dataset):
+    with pytest.raises(SearchError, match="Every trial failed"):
+        run_search(config(storage_url, families=("boom",), n_trials=3), binary_dataset,
+                   refit=False)
