@@ -154,3 +154,14 @@ def test_predictions_are_the_most_probable_class(bundle_dir, binary_dataset):
     with_proba = bundle.predict(X, proba=True)
     without = bundle.predict(X, proba=False)
     assert (with_proba.predictions == without.predictions).all()
+
+
+def test_library_version_mismatch_warns_naming_both(bundle_dir):
+    import sklearn
+
+    meta_path = bundle_dir / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta["versions"]["scikit-learn"] = "0.0.1"
+    meta_path.write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match=f"scikit-learn 0.0.1; {sklearn.__version__} is installed"):
+        Bundle.load(bundle_dir)
