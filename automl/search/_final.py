@@ -116,7 +116,8 @@ class FinalModelMixin:
         """The refit with its permutation importances, when the time left allows."""
         if refit is None:
             return None
-        cap = min(EXPLAIN_MAX_S, self._left() - 0.5)
+        # Importances are optional: they may use the budget, not the slack kept for export.
+        cap = min(EXPLAIN_MAX_S, self.t0 + self.config.budget_s * 1.02 + 1.0 - time.monotonic())
         if cap < 0.5:
             return refit
         reply = self._run_jobs(pool, [("explain", refit.path, cap)], with_output=False)
