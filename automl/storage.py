@@ -38,14 +38,19 @@ def default_storage_url() -> str:
     return f"sqlite:///{(workspace_dir() / 'studies.db').as_posix()}"
 
 
-def open_storage(url: str | None = None) -> optuna.storages.BaseStorage:
-    """Open (and create if needed) the storage at ``url``; cached per process.
+def open_storage(url: str | None = None, *, cached: bool = True) -> optuna.storages.BaseStorage:
+    """Open (and create if needed) the storage at ``url``.
+
+    Args:
+        url: SQLAlchemy URL, ":memory:", or None for the default storage.
+        cached: Reuse this process's connection pool for the URL (a forked process must
+            pass False: connections do not cross a fork).
 
     Raises:
         ConfigError: The URL is malformed or the database cannot be opened.
     """
     url = url or default_storage_url()
-    if url in _CACHE:
+    if cached and url in _CACHE:
         return _CACHE[url]
     if url == ":memory:":
         storage: optuna.storages.BaseStorage = optuna.storages.InMemoryStorage()
@@ -73,7 +78,8 @@ def open_storage(url: str | None = None) -> optuna.storages.BaseStorage:
         if parsed.get_backend_name() == "sqlite":
             event.listen(storage.engine, "connect", _sqlite_pragmas)
             storage.engine.dispose()  # reconnect with the pragmas
-    _CACHE[url] = storage
+    if cached:
+        _CACHE[url] = storage
     return storage
 
 

@@ -200,7 +200,7 @@ class _Search(FinalModelMixin):
                                      direction=self.metric.direction, load_if_exists=True)
         self.storage = storage
         self.study_id = record._study_id
-        self.recorder = Recorder(storage, self.study_id)
+        self.recorder = Recorder(storage, self.study_id, self.storage_url)
         self.pulled: set[int] = set()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
