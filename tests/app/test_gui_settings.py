@@ -37,6 +37,6 @@ def test_version_1_settings_are_migrated(tmp_path):
 
 def test_default_store_lives_in_the_test_folder(isolated_user_state):
     store = AppSettings()
-    store.add_recent_file("/tmp/x.csv")
+    store.add_recent_file(str(isolated_user_state / "x.csv"))
     store.sync()
     assert str(isolated_user_state) in store._s.fileName()
