@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel
 from PySide6.QtCore import QModelIndex
 from PySide6.QtCore import QPersistentModelIndex
 from PySide6.QtCore import QSortFilterProxyModel
@@ -19,6 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtGui import QColor
 
+from app.models._rows import RowsTableModel
 from automl.errors import ConfigError
 from automl.models import get_family
 from automl.records import Leaderboard
@@ -54,8 +54,10 @@ def trial_message(r: TrialRecord) -> str:
     return r.reason or ""
 
 
-class LeaderboardTableModel(QAbstractTableModel):
+class LeaderboardTableModel(RowsTableModel):
     """Trials of one study, in the order they arrived; the proxy sorts them."""
+
+    headers = HEADERS
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -114,17 +116,14 @@ class LeaderboardTableModel(QAbstractTableModel):
     def records(self) -> tuple[TrialRecord, ...]:
         return tuple(self._records)
 
+    def _items(self) -> list[TrialRecord]:
+        return self._records
+
     def record(self, row: int) -> TrialRecord | None:
         return self._records[row] if 0 <= row < len(self._records) else None
 
     def rank_of(self, number: int) -> int | None:
         return self._rank.get(number)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -138,11 +137,6 @@ class LeaderboardTableModel(QAbstractTableModel):
             better = "higher" if self.greater_is_better else "lower"
             return f"Cross-validated score: mean ± standard deviation over folds; {better} is better."
         return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._records):

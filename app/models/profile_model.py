@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel
 from PySide6.QtCore import QModelIndex
 from PySide6.QtCore import QPersistentModelIndex
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtGui import QColor
 
+from app.models._rows import RowsTableModel
 from app.widgets.icons import severity_icon
 from automl.data import ColumnProfile
 from automl.data import Profile
@@ -28,8 +28,10 @@ _RANK = {"error": 0, "warning": 1, "info": 2}
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class ProfileTableModel(QAbstractTableModel):
+class ProfileTableModel(RowsTableModel):
     """Columns of a Profile with kind, missing share, distinct count and warnings."""
+
+    headers = HEADERS
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -55,23 +57,6 @@ class ProfileTableModel(QAbstractTableModel):
             if c.name == column:
                 return i
         return -1
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):

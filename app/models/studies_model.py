@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel
 from PySide6.QtCore import QModelIndex
 from PySide6.QtCore import QPersistentModelIndex
 from PySide6.QtCore import Qt
 
+from app.models._rows import RowsTableModel
 from automl.records import StudyInfo
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -17,8 +17,10 @@ HEADERS = ("Study", "Trials", "Best score", "Metric", "Target", "Task", "Data", 
 INFO_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-class StudiesTableModel(QAbstractTableModel):
+class StudiesTableModel(RowsTableModel):
     """One row per ``StudyInfo``, newest first (as ``list_studies`` returns them)."""
+
+    headers = HEADERS
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -34,24 +36,6 @@ class StudiesTableModel(QAbstractTableModel):
 
     def row_of(self, name: str) -> int:
         return next((i for i, s in enumerate(self._rows) if s.name == name), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
-                and 0 <= section < len(HEADERS)):
-            return HEADERS[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
