@@ -106,6 +106,18 @@ def _check_codec(path: Path, encoding: str) -> None:
         ) from exc
 
 
+def detect_encoding(path: Path) -> str:
+    """The text encoding of a delimited file, detected from its first bytes as ``load_dataset``
+    does (BOM, UTF-16 without BOM, UTF-8, then cp1252 or latin-1).
+
+    Raises:
+        DataError: Binary content.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(SAMPLE_BYTES)
+    return _detect_encoding(path, head, len(head) >= path.stat().st_size)
+
+
 def _detect_encoding(path: Path, head: bytes, complete: bool) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"

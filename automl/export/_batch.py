@@ -13,7 +13,6 @@ input has it, is written first so rows can be joined back.
 
 from __future__ import annotations
 
-import codecs
 import os
 import sys
 import warnings
@@ -28,6 +27,7 @@ import pyarrow.parquet as pq
 from automl.data import load_dataset
 from automl.data._clean import clean_values
 from automl.data._clean import normalise_names
+from automl.data._delimited import detect_encoding
 from automl.data._delimited import read_delimited
 from automl.errors import DataError
 from automl.errors import SchemaError
@@ -124,7 +124,7 @@ def _delimited_frames(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFram
     names, renamed = normalise_names(list(head.columns))
     if renamed:
         notes.append("renamed column(s) " + ", ".join(f"{a!r} -> {b!r}" for a, b in renamed[:5]))
-    encoding = _encoding(path)
+    encoding = detect_encoding(path)
     decimal_comma = sep in (";", "\t", "|")
     try:
         with warnings.catch_warnings():
@@ -153,36 +153,6 @@ def load_head(path: Path) -> tuple[pd.DataFrame, list[str], str]:
     load_dataset(path, max_rows=1)  # existence, emptiness and binary checks, one-line errors
     return read_delimited(path, sep=None, encoding=None, max_rows=_HEAD_ROWS,
                           default_sep=_DEFAULT_SEP.get(path.suffix.lower()))
-
-
-def _encoding(path: Path) -> str:
-    """The text encoding, detected as the training reader does (BOM, UTF-8, cp1252)."""
-    with path.open("rb") as fh:
-        head = fh.read(1 << 18)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "utf-32"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    pairs = len(head) // 2
-    if pairs >= 2:
-        even, odd = head[0:2 * pairs:2], head[1:2 * pairs:2]
-        if odd.count(0) > 0.9 * pairs and even.count(0) < 0.1 * pairs:
-            return "utf-16-le"
-        if even.count(0) > 0.9 * pairs and odd.count(0) < 0.1 * pairs:
-            return "utf-16-be"
-    try:
-        head.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 4:  # the sample cut a character in two
-            return "utf-8"
-    try:
-        head.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
 
 
 def _parquet_frames(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, list[str]]]:
