@@ -39,6 +39,7 @@ class AutoML:
         metric: Metric name (None: the task's default).
         n_trials: Optional cap on trials.
         cv: Folds.
+        cv_repeats: Repeats of the k-fold (None: by table size).
         seed: Seed.
         families: Model families (None: all that fit).
         storage_url: Study storage (None: the default SQLite file).
@@ -47,12 +48,12 @@ class AutoML:
     """
 
     def __init__(self, budget_s: float = 60.0, *, task: str = "auto", metric: str | None = None,
-                 n_trials: int | None = None, cv: int = 5, seed: int = 0,
-                 families: tuple[str, ...] | None = None, storage_url: str | None = None,
-                 study_name: str | None = None, n_jobs: int = 2):
+                 n_trials: int | None = None, cv: int = 5, cv_repeats: int | None = None,
+                 seed: int = 0, families: tuple[str, ...] | None = None,
+                 storage_url: str | None = None, study_name: str | None = None, n_jobs: int = 2):
         self.settings = dict(budget_s=budget_s, task=task, metric=metric, n_trials=n_trials, cv=cv,
-                             seed=seed, families=families, storage_url=storage_url,
-                             study_name=study_name, n_jobs=n_jobs)
+                             cv_repeats=cv_repeats, seed=seed, families=families,
+                             storage_url=storage_url, study_name=study_name, n_jobs=n_jobs)
         self.result_: SearchResult | None = None
         self.bundle_: Bundle | None = None
         self._workdir: str | None = None

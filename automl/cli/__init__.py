@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS")
     r.add_argument("--n-trials", type=int, metavar="N")
     r.add_argument("--cv", type=int, default=5, metavar="K")
+    r.add_argument("--cv-repeats", type=int, metavar="R",
+                   help="repeat the k-fold R times (default: 3 under 500 rows, 2 under 1000, else 1)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--families", help="comma-separated family names (default: all that fit)")
     r.add_argument("--exclude", help="comma-separated columns not to use as features")

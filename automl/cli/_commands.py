@@ -79,7 +79,8 @@ def cmd_run(args, started_at: float) -> int:
         dataset = load_dataset(args.data)
         config = RunConfig(
             target=args.target, task=args.task, metric=args.metric, budget_s=args.time_budget,
-            n_trials=args.n_trials, cv=args.cv, seed=args.seed, families=_split(args.families),
+            n_trials=args.n_trials, cv=args.cv, cv_repeats=args.cv_repeats, seed=args.seed,
+            families=_split(args.families),
             exclude=_split(args.exclude) or (), storage_url=args.storage, study_name=args.study,
             n_jobs=args.n_jobs, resume=args.resume, trial_timeout_s=args.trial_timeout,
             max_data_mb=args.max_data_mb, max_search_rows=args.max_search_rows,

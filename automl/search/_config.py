@@ -25,6 +25,8 @@ class RunConfig:
         budget_s: Wall-clock budget of the whole run (search, refit and export).
         n_trials: Stop after this many new trials (None: only the budget stops it).
         cv: Folds for k-fold cross-validation (large data switches to a holdout).
+        cv_repeats: Times the k-fold is repeated with new shuffles (None: by size, 3 under
+            500 rows, 2 under 1,000, else 1).
         seed: Seed of the sampler, folds and models.
         families: Model families to search (None: every family that fits the task and size).
         exclude: Columns not to use as features.
@@ -47,6 +49,7 @@ class RunConfig:
     budget_s: float = 60.0
     n_trials: int | None = None
     cv: int = 5
+    cv_repeats: int | None = None
     seed: int = 0
     families: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
@@ -82,6 +85,9 @@ class RunConfig:
             raise ConfigError(f"n_trials must be at least 1, got {self.n_trials}.", field="n_trials")
         if not 2 <= self.cv <= 20:
             raise ConfigError(f"cv must be between 2 and 20 folds, got {self.cv}.", field="cv")
+        if self.cv_repeats is not None and not 1 <= self.cv_repeats <= 10:
+            raise ConfigError(f"cv_repeats must be between 1 and 10, got {self.cv_repeats}.",
+                              field="cv_repeats")
         if not self.max_data_mb > 0:
             raise ConfigError(f"max_data_mb must be positive, got {self.max_data_mb}.",
                               field="max_data_mb")

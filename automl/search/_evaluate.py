@@ -138,13 +138,21 @@ class Evaluator:
                                  "(it predicted NaN or infinite values)")
             if oof is None:  # labels (label metrics) need an object array, numbers a float one
                 numeric = np.issubdtype(pred.dtype, np.number)
-                oof = np.full((len(p.y),) + pred.shape[1:], np.nan if numeric else None,
-                              dtype=float if numeric else object)
-            oof[valid_idx] = pred
+                oof = (np.zeros((len(p.y),) + pred.shape[1:]) if numeric
+                       else np.full((len(p.y),) + pred.shape[1:], None, dtype=object))
+                seen = np.zeros(len(p.y))
+            if numeric:  # repeated k-fold: a row's prediction is the mean over its repeats
+                oof[valid_idx] += pred
+            else:
+                oof[valid_idx] = pred
+            seen[valid_idx] += 1
             result = FoldResult(i, score, t1 - t0, t2 - t1, prep_s)
             results.append(result)
             if on_fold is not None and not on_fold(result):
                 raise TrialPruned
+        if numeric:
+            with np.errstate(invalid="ignore", divide="ignore"):  # unseen rows (holdout): NaN
+                oof = oof / seen.reshape((-1,) + (1,) * (oof.ndim - 1))
         return results, oof
 
     def refit(self, family_name: str, params: dict[str, Any]) -> Pipeline:

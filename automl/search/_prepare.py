@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import KFold
+from sklearn.model_selection import RepeatedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.model_selection import ShuffleSplit
-from sklearn.model_selection import StratifiedKFold
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.model_selection import train_test_split
 
@@ -24,6 +24,11 @@ from automl.search._config import RunConfig
 from automl.search._evaluate import Problem
 
 HOLDOUT_FRACTION = 0.2
+# Small tables get their k-fold repeated with fresh shuffles: one 5-fold split of 300 rows
+# scores a trial on ~60 rows a fold, noisy enough that the search "finds" configurations that
+# only fit that split (measured in docs/benchmarks.md). Trials on such tables take
+# milliseconds, so the repeats cost little. (rows below, repeats)
+REPEATS_BY_ROWS = ((500, 3), (1000, 2))
 
 
 @dataclass(frozen=True)
@@ -33,14 +38,16 @@ class Prepared:
     features: tuple[str, ...]
     problem: Problem  # the rows the search scores (maybe a sample)
     full: Problem  # every usable row, for the final refit
-    cv: dict  # {"kind", "n_splits", "rows"}
+    cv: dict  # {"kind", "n_splits", "rows"}; k-fold adds "folds" and "repeats"
     notes: tuple[str, ...] = ()  # what the user should know (e.g. rows sampled for memory)
 
     @property
     def cv_label(self) -> str:
         if self.cv["kind"] == "holdout":
             return f"holdout {int(HOLDOUT_FRACTION * 100)}%"
-        return f"{self.cv['n_splits']}-fold"
+        repeats = self.cv.get("repeats", 1)
+        folds = self.cv.get("folds", self.cv["n_splits"])
+        return f"{folds}-fold" + (f" x{repeats}" if repeats > 1 else "")
 
 
 def prepare(config: RunConfig, dataset: Dataset, profile: Profile | None = None) -> Prepared:
@@ -130,12 +137,19 @@ def _splits(y, task: TaskSpec, config: RunConfig):
         cv = {"kind": "holdout", "n_splits": 1, "rows": n}
     else:
         k = min(config.cv, n // 2)
+        repeats = config.cv_repeats or _auto_repeats(n)
         if classification and _min_count(y) >= 2:
-            splitter = StratifiedKFold(n_splits=min(k, _min_count(y)), shuffle=True,
-                                       random_state=config.seed)
+            k = min(k, _min_count(y))
+            splitter = RepeatedStratifiedKFold(n_splits=k, n_repeats=repeats,
+                                               random_state=config.seed)
         else:
-            splitter = KFold(n_splits=k, shuffle=True, random_state=config.seed)
-        cv = {"kind": "kfold", "n_splits": splitter.get_n_splits(), "rows": n}
+            splitter = RepeatedKFold(n_splits=k, n_repeats=repeats, random_state=config.seed)
+        cv = {"kind": "kfold", "n_splits": k * repeats, "folds": k, "repeats": repeats,
+              "rows": n}
     labels = y.astype(str) if classification else y
     splits = tuple((tr, va) for tr, va in splitter.split(np.zeros(n), labels))
     return splits, cv
+
+
+def _auto_repeats(n_rows: int) -> int:
+    return next((r for limit, r in REPEATS_BY_ROWS if n_rows < limit), 1)

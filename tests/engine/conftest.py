@@ -44,3 +44,9 @@ def multiclass_dataset():
 @pytest.fixture
 def regression_dataset():
     return load_dataset(make_frame("regression"))
+
+
+@pytest.fixture
+def frame_of():
+    """``frame_of(task, n=120, seed=0)``: a fresh tiny table, for tests that need a size."""
+    return make_frame

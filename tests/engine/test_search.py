@@ -23,7 +23,8 @@ from automl.search import run_search
 
 
 def config(storage_url, **kw) -> RunConfig:
-    base = dict(target="target", budget_s=30, n_trials=6, cv=3, storage_url=storage_url,
+    base = dict(target="target", budget_s=30, n_trials=6, cv=3, cv_repeats=1,
+                storage_url=storage_url,
                 study_name="s", families=("linear", "tree", "hgb"), n_jobs=2)
     base.update(kw)
     return RunConfig(**base)
@@ -35,7 +36,9 @@ def config(storage_url, **kw) -> RunConfig:
 def test_every_trial_is_recorded_with_fold_scores(request, storage_url, fixture, metric):
     dataset = request.getfixturevalue(fixture)
     events = []
-    result = run_search(config(storage_url), dataset, on_event=events.append, refit=False)
+    # 120 rows: the k-fold is repeated 3 times by default
+    result = run_search(config(storage_url, cv_repeats=None), dataset, on_event=events.append,
+                        refit=False)
     board = Leaderboard.from_study("s", storage_url)
     assert board.metric == metric
     assert len(board.records) == 6
@@ -43,7 +46,7 @@ def test_every_trial_is_recorded_with_fold_scores(request, storage_url, fixture,
     done = board.completed
     assert done, "at least one trial completes"
     for r in done:
-        assert len(r.fold_scores) == 3
+        assert len(r.fold_scores) == 3 * 3
         assert r.score == pytest.approx(np.mean(r.fold_scores))
         assert r.fit_seconds > 0 and r.family in ("linear", "tree", "hgb")
     # each family's default configuration was tried
