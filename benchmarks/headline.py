@@ -93,8 +93,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name, target, metric in CASES:
             rows.append(run_case(name, target, metric, args.budget, Path(tmp)))
-    print(f"| dataset | metric | wall s (limit) | trials (complete) | families | AutoML test | "
-          f"default HGB test | AutoML at least as good |")
+    print("| dataset | metric | wall s (limit) | trials (complete) | families | AutoML test | "
+          "default HGB test | AutoML at least as good |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for r in rows:
         print(f"| {r['dataset']} | {r['metric']} | {r['wall_s']:.1f} ({r['limit_s']:.0f}) | "

@@ -81,11 +81,19 @@ def _forest_space(prefix):
     return space
 
 
+# Above this many training rows each tree grows on a bootstrap sample of this size: a
+# forest's cost grows like n log n per tree while HistGradientBoosting's stays about linear,
+# so unbounded forests on tens of thousands of rows outrun any trial limit of a short budget.
+FOREST_ROWS_PER_TREE = 10_000
+
+
 def _forest_make(classifier, regressor):
     def make(params, ctx):
         params = dict(params)
         if params.get("class_weight") == "none":
             params["class_weight"] = None
+        if ctx.n_rows > FOREST_ROWS_PER_TREE:
+            params.update(bootstrap=True, max_samples=FOREST_ROWS_PER_TREE / ctx.n_rows)
         cls = _pick(ctx, classifier, regressor)
         return cls(**params, random_state=ctx.seed, n_jobs=1)
     return make
@@ -208,13 +216,15 @@ FAMILIES: tuple[FamilySpec, ...] = (
         _linear_make, cost=0.3,
     ),
     FamilySpec(
-        "et", "Extra trees", "Like a random forest with random split points: faster, smoother.",
+        "et", "Extra trees", "Like a random forest with random split points: faster, smoother "
+        "(above 10,000 rows each tree sees a sample of 10,000).",
         ALL, Style.TREE, _forest_space("et"),
         {**_forest_default(), "bootstrap": False, "criterion": "gini", "class_weight": "none"},
         _forest_make(ExtraTreesClassifier, ExtraTreesRegressor), cost=2.0,
     ),
     FamilySpec(
-        "rf", "Random forest", "Many deep trees on bootstrap samples, averaged.",
+        "rf", "Random forest", "Many deep trees on bootstrap samples (of at most 10,000 rows), "
+        "averaged.",
         ALL, Style.TREE, _forest_space("rf"),
         {**_forest_default(), "criterion": "gini", "class_weight": "none"},
         _forest_make(RandomForestClassifier, RandomForestRegressor), cost=3.0,

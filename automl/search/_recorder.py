@@ -12,7 +12,6 @@ emitted only after its commit, so whatever a reader was told has finished is in 
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import queue
 import threading
 from typing import Any

@@ -48,6 +48,7 @@ EXPORT_RESERVE_S = 2.0  # writing the bundle and its model card
 HOPELESS_FAILURES = 25  # every one of the first trials failed: stop, say why
 MAX_REASKS = 6  # sampler picks of families that do not fit before choosing one that does
 PULL_EVERY_S = 3.0  # how often trials recorded by other processes are pulled in
+OVERRUN_TOLERANCE = 0.9  # stop a trial whose projected end is past its deadline by this share
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class _Search(FinalModelMixin):
         self.scores: dict[int, float] = {}  # completed trial -> CV score
         self.oof: dict[int, np.ndarray] = {}  # study trial number -> out-of-fold predictions
         self.pending_oof: dict[int, np.ndarray] = {}  # sampler trial number -> same, until committed
+        self.overruns: dict[int, tuple[float, str]] = {}  # trial -> (projected s, why stopped)
         self.counts = collections.Counter()
         self.best: tuple[float, int] | None = None
         self.last_progress = 0.0
@@ -370,7 +372,8 @@ class _Search(FinalModelMixin):
             folds.append(msg[2])
             mean = float(np.mean([f.score for f in folds]))
             trial.report(mean, step=len(folds) - 1)
-            prune = len(folds) < len(self.prepared.problem.splits) and trial.should_prune()
+            more = len(folds) < len(self.prepared.problem.splits)
+            prune = more and (self._projected_overrun(number, worker) or trial.should_prune())
             worker.conn.send(("prune",) if prune else ("go",))
             return
         self.pool.release(worker)
@@ -380,10 +383,33 @@ class _Search(FinalModelMixin):
             self._end_running(number, TrialState.COMPLETE)
         elif kind == "pruned":
             folds[:] = msg[2]
-            self._end_running(number, TrialState.PRUNED,
-                              reason="pruned: its first folds scored below the median of earlier trials")
+            if number in self.overruns:
+                projected, message = self.overruns.pop(number)
+                self._end_running(number, TrialState.FAIL, error=("TrialTimeout", message),
+                                  expected=projected)
+            else:
+                self._end_running(number, TrialState.PRUNED, reason="pruned: its first folds "
+                                  "scored below the median of earlier trials")
         elif kind == "failed":
             self._end_running(number, TrialState.FAIL, error=(msg[2], msg[3]))
+
+    def _projected_overrun(self, number: int, worker: Worker) -> bool:
+        """Whether the trial, at the pace of its folds so far, would end after its deadline.
+
+        Such a trial would be killed at the deadline with nothing to show; stopping it now
+        frees the worker (and keeps its preprocessing cache) for trials that can finish,
+        and its projected duration keeps the family out while it cannot fit.
+        """
+        _, family, folds, started = self.running[number]
+        elapsed = time.monotonic() - started
+        projected = elapsed * len(self.prepared.problem.splits) / len(folds)
+        if started + OVERRUN_TOLERANCE * projected <= worker.deadline:
+            return False
+        self.overruns[number] = (projected, (
+            f"stopped after {elapsed:.1f} s: at the pace of its first {len(folds)} folds it "
+            f"needed about {projected:.0f} s, more than its limit "
+            f"({worker.deadline - started:.0f} s: the per-trial limit or the time left)"))
+        return True
 
     def _enforce_deadlines(self) -> None:
         now = time.monotonic()
@@ -410,12 +436,13 @@ class _Search(FinalModelMixin):
 
     # -- recording -----------------------------------------------------------------------
 
-    def _end_running(self, number, state, *, error=None, reason=None) -> None:
+    def _end_running(self, number, state, *, error=None, reason=None, expected=None) -> None:
         trial, family, folds, started = self.running.pop(number)
         self._finish(trial, family, state, folds, error=error, reason=reason,
-                            duration=time.monotonic() - started)
+                     duration=time.monotonic() - started, expected=expected)
 
-    def _finish(self, trial, family, state, folds, *, error=None, reason=None, duration=0.0):
+    def _finish(self, trial, family, state, folds, *, error=None, reason=None, duration=0.0,
+                expected=None):
         """Tell the sampler now; the recorder commits the trial and ``_drain`` reports it."""
         scores = [f.score for f in folds]
         result = {K.FAMILY: family, K.FOLD_SCORES: scores, K.DURATION_SECONDS: round(duration, 4)}
@@ -437,7 +464,7 @@ class _Search(FinalModelMixin):
         if state is TrialState.COMPLETE:
             self.durations[family].append(duration)
         elif state is TrialState.FAIL and error and error[0] == "TrialTimeout":
-            self.durations[family].append(duration * 1.5)  # at least this slow
+            self.durations[family].append(expected or duration * 1.5)  # at least this slow
         message = f"{error[0]}: {error[1]}" if error else reason
         refit_s = (result.get(K.FIT_SECONDS) or 0.0) + (result.get(K.PREP_SECONDS) or 0.0)
         self.recorder.submit(frozen, (trial.number, family, status, value, tuple(scores),

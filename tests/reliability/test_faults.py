@@ -11,7 +11,6 @@ import time
 
 import numpy as np
 import pandas as pd
-import pytest
 from sklearn.base import BaseEstimator
 from sklearn.base import ClassifierMixin
 
@@ -40,6 +39,20 @@ class _Sleeper(ClassifierMixin, BaseEstimator):
         return self
 
 
+class _SlowFolds(ClassifierMixin, BaseEstimator):
+    """Each fold's fit takes 0.8 s: five folds cannot finish within a 3 s trial limit."""
+
+    def fit(self, X, y):
+        time.sleep(0.8)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((X.shape[0], len(self.classes_)), 1 / len(self.classes_))
+
+
+register_family(FamilySpec("slowfolds", "Slow folds", "test double", ALL, Style.SCALED,
+                           lambda t, c: {}, {}, lambda p, c: _SlowFolds()))
 register_family(FamilySpec("nanmodel", "NaN", "test double", ALL, Style.SCALED,
                            lambda t, c: {}, {}, lambda p, c: _NaNModel()))
 register_family(FamilySpec("sleeper", "Sleeper", "test double", ALL, Style.SCALED,
@@ -76,7 +89,24 @@ def test_a_model_that_eats_the_budget_is_stopped_and_recorded(tmp_path):
     slow = [r for r in board.records if r.family == "sleeper"]
     assert slow and all(r.status == "failed" and r.error_type == "TrialTimeout" for r in slow)
     assert "per-trial limit" in slow[0].error_message
-    assert result.refit is not None and result.refit.family == "linear"
+    assert result.refit is not None and result.refit.family in ("linear", "ensemble")
+    assert "sleeper" not in str(result.refit.params)  # an ensemble's members are all linear
+
+
+def test_a_trial_that_cannot_finish_in_time_is_stopped_after_its_first_fold(tmp_path):
+    """At the pace of its first fold the trial would need ~4 s of a 3 s limit: it is stopped
+    then (not killed at the limit), recorded as a timeout with its fold, and the run goes on."""
+    url = f"sqlite:///{(tmp_path / 's.db').as_posix()}"
+    config = RunConfig(target="y", n_trials=3, cv=5, cv_repeats=1, storage_url=url,
+                       study_name="pace", families=("slowfolds", "linear"), budget_s=30,
+                       trial_timeout_s=3, n_jobs=1)
+    result = run_search(config, _data(), refit=False)
+    board = Leaderboard.from_study("pace", url)
+    slow = [r for r in board.records if r.family == "slowfolds"]
+    assert slow and all(r.status == "failed" and r.error_type == "TrialTimeout" for r in slow)
+    assert "at the pace of its first 1 folds" in slow[0].error_message
+    assert len(slow[0].fold_scores) == 1
+    assert result.n_complete >= 1 and board.best.family == "linear"
 
 
 def test_two_writers_on_one_sqlite_study_and_a_reader(tmp_path):
