@@ -159,6 +159,7 @@ def trial_insights(
     task = prepared.task
     evaluator = Evaluator(prepared.problem)
     _, oof = evaluator.run_trial(record.family, record.params)
+    oof = oof[0]  # the first repeat of the k-fold: one model's prediction per row
     y = prepared.problem.y
     notes: list[str] = []
     confusion = roc = residuals = None

@@ -164,6 +164,7 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
     y = prepared.problem.y
     found: dict[str, Any] = {"history": insights.history_data(board)}
     if oof is not None:  # out-of-fold predictions; a holdout covers only its validation rows
+        oof = oof[0]  # the first repeat of the k-fold: one model's prediction per row
         scored = _scored_rows(oof)
         oof, y = (oof[scored], y[scored]) if scored.any() else (None, y)
     if oof is not None:

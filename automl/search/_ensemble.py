@@ -26,7 +26,7 @@ class EnsemblePlan:
     weights: dict[int, float]  # trial number -> weight (sums to 1)
     score: float  # out-of-fold score of the weighted average
     fold_scores: tuple[float, ...]
-    oof: np.ndarray  # the ensemble's out-of-fold predictions
+    oof: np.ndarray  # the ensemble's out-of-fold predictions, (repeats, rows, ...)
 
 
 def select_ensemble(
@@ -39,7 +39,12 @@ def select_ensemble(
     seed: int = 0,
 ) -> EnsemblePlan | None:
     """The ensemble of the given trials that scores best out of fold, or None when it does
-    not beat the best single trial (or when the metric scores hard labels)."""
+    not beat the best single trial (or when the metric scores hard labels).
+
+    ``oofs`` hold each trial's out-of-fold predictions per repeat of the k-fold, shape
+    ``(repeats, rows, ...)``; a candidate is scored on each repeat and the scores averaged,
+    so an ensemble is judged as the single models that are refit, not as their averages.
+    """
     if not metric.needs_proba and metric.tasks[0].is_classification:
         return None  # averaging labels is not meaningful; probabilities are not kept
     sign = 1.0 if metric.greater_is_better else -1.0
@@ -47,17 +52,18 @@ def select_ensemble(
     pool = ranked[:MAX_CANDIDATES]
     if len(pool) < 2:
         return None
-    stack = np.stack([np.asarray(oofs[n], dtype=float) for n in pool])
-    rows = np.isfinite(stack.reshape(len(pool), len(y), -1)).all(axis=(0, 2))
+    stack = np.stack([np.asarray(oofs[n], dtype=float) for n in pool])  # (trial, repeat, row, ...)
+    n_repeats = stack.shape[1]
+    rows = np.isfinite(stack.reshape(len(pool), n_repeats, len(y), -1)).all(axis=(0, 1, 3))
     idx = np.flatnonzero(rows)
     if len(idx) > MAX_ROWS:
         idx = np.sort(np.random.default_rng(seed).choice(idx, MAX_ROWS, replace=False))
     if len(idx) < 10:
         return None
-    sub, y_sub = stack[:, idx], y[idx]
+    sub, y_sub = stack[:, :, idx], y[idx]
 
     def score(pred) -> float:
-        return metric.score(y_sub, pred, classes)
+        return float(np.mean([metric.score(y_sub, part, classes) for part in pred]))
 
     picks = [0]
     total = sub[0].copy()
@@ -77,9 +83,9 @@ def select_ensemble(
     weights = {pool[j]: c / best_len for j, c in counts.items()}
     oof = sum(w * np.asarray(oofs[n], dtype=float) for n, w in weights.items())
     fold_scores = []
-    for _, valid in splits:
-        part = oof[valid]
+    for i, (_, valid) in enumerate(splits):
+        part = oof[i * n_repeats // len(splits), valid]
         if np.isfinite(part).all():
             fold_scores.append(metric.score(y[valid], part, classes))
-    full = metric.score(y[rows], oof[rows], classes)
+    full = float(np.mean([metric.score(y[rows], part[rows], classes) for part in oof]))
     return EnsemblePlan(weights, full, tuple(fold_scores), oof)

@@ -46,8 +46,10 @@ class Problem:
         y: Target values aligned with X.
         task: The task.
         plans: Feature plan per input style.
-        splits: (train indices, validation indices) per fold.
+        splits: (train indices, validation indices) per fold; with repeated k-fold, the
+            folds of repeat r are ``splits[r * k:(r + 1) * k]``.
         seed: Seed for models and randomised preprocessing.
+        repeats: How many times the k-fold is repeated (1 for a holdout).
     """
 
     X: pd.DataFrame
@@ -56,6 +58,10 @@ class Problem:
     plans: dict[Style, FeaturePlan]
     splits: tuple[tuple[np.ndarray, np.ndarray], ...]
     seed: int
+    repeats: int = 1
+
+    def repeat_of(self, fold: int) -> int:
+        return fold * self.repeats // max(1, len(self.splits))
 
     @property
     def classes(self) -> np.ndarray | None:
@@ -110,7 +116,10 @@ class Evaluator:
 
         Returns:
             The fold results and the out-of-fold predictions (probabilities for
-            classification metrics needing them, else predicted values/labels).
+            classification metrics needing them, else predicted values/labels), one set
+            per repeat of the k-fold: shape ``(repeats, rows, ...)``. Repeats are kept
+            apart, not averaged: an average of three models' predictions would flatter
+            high-variance models against the single model that is finally refit.
 
         Raises:
             TrialPruned: ``on_fold`` returned False.
@@ -138,21 +147,13 @@ class Evaluator:
                                  "(it predicted NaN or infinite values)")
             if oof is None:  # labels (label metrics) need an object array, numbers a float one
                 numeric = np.issubdtype(pred.dtype, np.number)
-                oof = (np.zeros((len(p.y),) + pred.shape[1:]) if numeric
-                       else np.full((len(p.y),) + pred.shape[1:], None, dtype=object))
-                seen = np.zeros(len(p.y))
-            if numeric:  # repeated k-fold: a row's prediction is the mean over its repeats
-                oof[valid_idx] += pred
-            else:
-                oof[valid_idx] = pred
-            seen[valid_idx] += 1
+                oof = np.full((p.repeats, len(p.y)) + pred.shape[1:], np.nan if numeric else None,
+                              dtype=float if numeric else object)
+            oof[p.repeat_of(i), valid_idx] = pred
             result = FoldResult(i, score, t1 - t0, t2 - t1, prep_s)
             results.append(result)
             if on_fold is not None and not on_fold(result):
                 raise TrialPruned
-        if numeric:
-            with np.errstate(invalid="ignore", divide="ignore"):  # unseen rows (holdout): NaN
-                oof = oof / seen.reshape((-1,) + (1,) * (oof.ndim - 1))
         return results, oof
 
     def refit(self, family_name: str, params: dict[str, Any]) -> Pipeline:

@@ -94,7 +94,8 @@ def prepare(config: RunConfig, dataset: Dataset, profile: Profile | None = None)
         notes.append(f"trials are scored on a sample of {config.max_search_rows:,} rows; the final "
                      f"model is refit on all {len(y):,}")
     splits, cv = _splits(ys, task, config)
-    problem = Problem(Xs.reset_index(drop=True), ys, task, plans, splits, config.seed)
+    problem = Problem(Xs.reset_index(drop=True), ys, task, plans, splits, config.seed,
+                      repeats=cv.get("repeats", 1))
     return Prepared(profile, task, features, problem, full, cv, tuple(notes))
 
 
