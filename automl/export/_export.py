@@ -84,7 +84,8 @@ def export_trial(
         by_number = {r.number: r for r in board.records}
         members = [by_number[m["trial"]] for m in record.members]
         pipe = WeightedEnsemble([evaluator.refit(m.family, m.params) for m in members],
-                                [m["weight"] for m in record.members])
+                                [m["weight"] for m in record.members],
+                                record.params.get("temperature", 1.0))
     else:
         if len(prepared.problem.y) <= 50_000:
             _, oof = Evaluator(prepared.problem).run_trial(record.family, record.params)
@@ -138,7 +139,8 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
     metric = get_metric(task.metric, task.kind)
     if record.family == "ensemble":
         model = {"family": "ensemble", "label": "Weighted ensemble of the best trials",
-                 "params": {f"{m['family']} (trial {m['trial']})": m["weight"] for m in record.members},
+                 "params": {**{f"{m['family']} (trial {m['trial']})": m["weight"]
+                               for m in record.members}, **record.params},
                  "members": list(record.members)}
     else:
         family = get_family(record.family)

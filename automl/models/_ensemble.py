@@ -16,11 +16,15 @@ class WeightedEnsemble(BaseEstimator):
     Args:
         members: Fitted estimators with the same classes (classification).
         weights: Non-negative weights, one per member (normalised here).
+        temperature: Probabilities are rescaled as softmax(log p / temperature): above 1
+            softer, below 1 sharper (fit on out-of-fold predictions when the metric is
+            log loss; an average of models is usually less confident than it should be).
     """
 
-    def __init__(self, members: list, weights: list[float]):
+    def __init__(self, members: list, weights: list[float], temperature: float = 1.0):
         self.members = members
         self.weights = weights
+        self.temperature = temperature
 
     @property
     def _w(self) -> np.ndarray:
@@ -40,13 +44,23 @@ class WeightedEnsemble(BaseEstimator):
         for model, w in zip(self.members, self._w, strict=True):
             p = _aligned(model.predict_proba(X), model.classes_, self.classes_) * w
             out = p if out is None else out + p
-        return out
+        return scale_proba(out, getattr(self, "temperature", 1.0))  # bundles from before it
 
     def predict(self, X) -> np.ndarray:
         if self.is_classifier:
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         return sum(w * np.asarray(m.predict(X), dtype=float)
                    for m, w in zip(self.members, self._w, strict=True))
+
+
+def scale_proba(proba: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities rescaled as softmax(log p / temperature), row by row (the last axis)."""
+    if temperature == 1.0:
+        return proba
+    z = np.log(np.clip(proba, 1e-15, 1.0)) / temperature
+    z -= z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _aligned(proba, model_classes, classes) -> np.ndarray:

@@ -20,6 +20,7 @@ ERROR_TYPE = "error_type"
 ERROR_MESSAGE = "error_message"
 REASON = "reason"  # why a trial was pruned, stopped or not started
 MEMBERS = "members"  # ensemble: [{"trial", "family", "weight"}]
+TEMPERATURE = "temperature"  # ensemble: probabilities rescaled by this temperature (log loss)
 
 # Study user attributes.
 STUDY_CONFIG = "automl_config"

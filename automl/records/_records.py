@@ -59,6 +59,8 @@ class TrialRecord:
         family = ua.get(K.FAMILY) or t.params.get("family")
         prefix = f"{family}."
         params = {k[len(prefix):]: v for k, v in t.params.items() if k.startswith(prefix)}
+        if K.TEMPERATURE in ua:  # an ensemble's one fitted setting
+            params["temperature"] = ua[K.TEMPERATURE]
         score = ua.get(K.SCORE_MEAN)
         if score is None and t.state is TrialState.COMPLETE and t.value is not None:
             score = t.value

@@ -75,6 +75,8 @@ class FinalModelMixin:
                   K.SCORE_STD: float(_std(scores_)), K.MEMBERS: members,
                   K.FIT_SECONDS: float(sum(by_number[n].fit_seconds or 0 for n in plan.weights)),
                   K.DURATION_SECONDS: 0.0}
+        if plan.temperature != 1.0:
+            result[K.TEMPERATURE] = plan.temperature
         frozen = optuna.trial.create_trial(state=TrialState.COMPLETE, value=plan.score,
                                            user_attrs={K.TRIAL_RESULT: result})
         self.recorder.submit(frozen, (None, "ensemble", "complete", plan.score, tuple(scores_),
@@ -100,7 +102,8 @@ class FinalModelMixin:
             return None
         paths = [r[0] for r in replies]
         try:
-            combined = self._run_jobs(pool, [("combine", paths, [plan.weights[n] for n in members])])
+            combined = self._run_jobs(pool, [("combine", paths, [plan.weights[n] for n in members],
+                                              plan.temperature)])
         finally:
             for path in paths:
                 os.unlink(path)
@@ -109,6 +112,8 @@ class FinalModelMixin:
         path, seconds, _ = combined[0]
         params = {"members": [f"{by_number[n].family}#{n}" for n in members],
                   "weights": [round(plan.weights[n], 4) for n in members]}
+        if plan.temperature != 1.0:
+            params["temperature"] = round(plan.temperature, 4)
         return Refit(self.ensemble_number, "ensemble", params, path,
                      seconds + sum(r[1] for r in replies), {})
 

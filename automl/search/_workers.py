@@ -8,7 +8,7 @@ is shared copy-on-write instead of pickled.
 
 Protocol (tuples over a Pipe):
   parent -> worker: ("trial", number, family, params) | ("refit", family, params, path)
-                    | ("combine", member paths, weights, path)
+                    | ("combine", member paths, weights, temperature, path)
                     | ("explain", model path, time cap) | ("exit",)
   worker -> parent: ("fold", number, FoldResult) then waits for ("go",) or ("prune",)
                     ("done", number, [FoldResult], oof) | ("pruned", number, [FoldResult])
@@ -117,13 +117,13 @@ def _refit(conn: Connection, evaluator: Evaluator, family: str, params, path: st
 
 
 def _combine(conn: Connection, evaluator: Evaluator, paths: list[str], weights: list[float],
-             path: str) -> None:
+             temperature: float, path: str) -> None:
     """Load refit members and save their weighted ensemble."""
     from automl.models._ensemble import WeightedEnsemble
 
     try:
         t0 = time.perf_counter()
-        ensemble = WeightedEnsemble([joblib.load(p) for p in paths], list(weights))
+        ensemble = WeightedEnsemble([joblib.load(p) for p in paths], list(weights), temperature)
         joblib.dump(ensemble, path)
         conn.send(("refitted", path, time.perf_counter() - t0, {}))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which falls back

@@ -7,6 +7,9 @@ import pytest
 
 from automl.data import TaskKind
 from automl.metrics import get_metric
+from automl.models._ensemble import WeightedEnsemble
+from automl.models._ensemble import scale_proba
+from automl.search._ensemble import fit_temperature
 from automl.search._ensemble import select_ensemble
 
 RMSE = get_metric("rmse", TaskKind.REGRESSION)
@@ -48,3 +51,42 @@ def test_no_ensemble_when_one_model_is_best_alone():
     oofs = {1: (y + 0.01 * rng.normal(size=n))[None], 2: (y + rng.normal(size=n))[None]}
     scores = {k: RMSE.score(y, v[0]) for k, v in oofs.items()}
     assert select_ensemble(oofs, scores, y, RMSE, None, _splits(n, 5, 1)) is None
+
+
+LOG_LOSS = get_metric("log_loss", TaskKind.MULTICLASS)
+CLASSES = np.array(["a", "b", "c"])
+
+
+def test_temperature_softens_overconfident_and_leaves_calibrated_probabilities():
+    rng = np.random.default_rng(0)
+    n = 3000
+    logits = rng.normal(size=(n, 3))
+    logits[:, 0] += 1.0
+    calibrated = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    y = CLASSES[[rng.choice(3, p=row) for row in calibrated]]  # drawn from the probabilities
+    over = scale_proba(calibrated, 0.4)  # the same ranking, far too sure
+    t_over = fit_temperature(over[None], y, LOG_LOSS, CLASSES)
+    assert 2.0 < t_over < 3.0  # undoes the sharpening (log p / 0.4, so about 1 / 0.4)
+    assert LOG_LOSS.score(y, scale_proba(over, t_over), CLASSES) < LOG_LOSS.score(y, over, CLASSES)
+    t_cal = fit_temperature(calibrated[None], y, LOG_LOSS, CLASSES)
+    assert 0.85 < t_cal < 1.2
+
+
+def test_weighted_ensemble_applies_its_temperature_and_reads_old_pickles():
+    class Fixed:
+        classes_ = CLASSES
+
+        def __init__(self, p):
+            self.p = p
+
+        def predict_proba(self, X):
+            return self.p
+
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    ens = WeightedEnsemble([Fixed(p)], [1.0], temperature=2.0)
+    out = ens.predict_proba(None)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0)
+    assert (out.max(axis=1) < p.max(axis=1)).all(), "a temperature above 1 softens"
+    assert list(ens.predict(None)) == ["a", "c"], "the ranking is unchanged"
+    del ens.temperature  # a bundle written before the temperature existed
+    np.testing.assert_allclose(ens.predict_proba(None), p)
