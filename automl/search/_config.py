@@ -24,7 +24,8 @@ class RunConfig:
         metric: Metric name, or None for the task's default.
         budget_s: Wall-clock budget of the whole run (search, refit and export).
         n_trials: Stop after this many new trials (None: only the budget stops it).
-        cv: Folds for k-fold cross-validation (large data switches to a holdout).
+        cv: Folds for k-fold cross-validation (large data switches to a holdout, as does a
+            table whose rows x features exceed 6,000 x budget seconds, from 5,000 rows).
         cv_repeats: Times the k-fold is repeated with new shuffles (None: by size, 3 under
             500 rows, 2 under 1,000, else 1).
         seed: Seed of the sampler, folds and models.

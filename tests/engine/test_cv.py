@@ -58,3 +58,15 @@ def test_out_of_fold_predictions_are_kept_per_repeat(frame_of, task, family, par
     assert not np.allclose(oof_first, oof_second), "the two shuffles predict differently"
     np.testing.assert_allclose(oof_both[0], oof_first[0], rtol=1e-9)
     np.testing.assert_allclose(oof_both[1], oof_second[0], rtol=1e-9)
+
+
+def test_a_table_too_large_for_kfold_in_the_budget_is_scored_on_a_holdout(frame_of):
+    frame = frame_of("regression", n=6000)  # 6,000 rows x 3 features = 18,000 cells
+    dataset = load_dataset(frame)
+    short = prepare(RunConfig(target="target", budget_s=2), dataset)  # room for 12,000
+    assert short.cv["kind"] == "holdout" and short.cv_label == "holdout 20%"
+    assert any("holdout" in note for note in short.notes)
+    long = prepare(RunConfig(target="target", budget_s=60), dataset)
+    assert long.cv["kind"] == "kfold" and not long.notes
+    small = prepare(RunConfig(target="target", budget_s=1), load_dataset(frame.head(3000)))
+    assert small.cv["kind"] == "kfold", "under 5,000 rows a holdout is too small to select on"
