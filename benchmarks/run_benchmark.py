@@ -66,8 +66,9 @@ def _git(*args: str) -> str:
 
 
 def engine_state() -> str:
-    """HEAD's short hash, plus a digest of uncommitted changes under automl/ if any."""
-    head = _git("rev-parse", "--short=10", "HEAD") or "unknown"
+    """The git tree hash of automl/ (the engine's code, whatever else the commit changed),
+    plus a digest of uncommitted changes under automl/ if any."""
+    head = _git("rev-parse", "--short=10", "HEAD:automl") or "unknown"
     dirty = _git("status", "--porcelain", "--", "automl")
     if not dirty:
         return head
