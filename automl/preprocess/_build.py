@@ -22,6 +22,7 @@ from sklearn.preprocessing import TargetEncoder
 from automl.data._types import ColumnKind
 from automl.data._types import Profile
 from automl.preprocess._transformers import DatetimeFeatures
+from automl.preprocess._transformers import ImputeWithIndicators
 from automl.preprocess._transformers import text_column
 from automl.preprocess._transformers import to_category_strings
 
@@ -36,7 +37,8 @@ class Style(enum.StrEnum):
 
     SCALED: imputed, standardised, one-hot (linear models, k-NN, SVM, naive Bayes); sparse
         when there is text.
-    TREE: imputed with missing indicators, ordinal-encoded categories, dense (forests, trees).
+    TREE: imputed with missing indicators (for features missing in 10+ rows), ordinal-encoded
+        categories, dense (forests, trees).
     NATIVE: NaN kept, categories ordinal-encoded and declared categorical, dense with
         names (HistGradientBoosting handles both natively).
     """
@@ -109,11 +111,9 @@ def build_preprocessor(
         if style is Style.NATIVE:
             numeric = "passthrough"
         elif scaled:
-            numeric = make_pipeline(
-                SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
-            )
+            numeric = make_pipeline(ImputeWithIndicators(), StandardScaler())
         else:
-            numeric = SimpleImputer(strategy="median", add_indicator=True)
+            numeric = ImputeWithIndicators()
         parts.append(("num", numeric, list(plan.numeric)))
     if plan.low_card:
         if scaled:
@@ -142,7 +142,7 @@ def build_preprocessor(
     if plan.datetime:
         steps = [DatetimeFeatures()]
         if style is not Style.NATIVE:
-            steps.append(SimpleImputer(strategy="median", add_indicator=True))
+            steps.append(ImputeWithIndicators())
         if scaled:
             steps.append(StandardScaler())
         parts.append(("dt", make_pipeline(*steps), list(plan.datetime)))

@@ -104,3 +104,48 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
             days = (s - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
             return days.astype(float)
         return getattr(s.dt, part).astype(float)
+
+
+class ImputeWithIndicators(TransformerMixin, BaseEstimator):
+    """Median imputation, plus a missing-indicator column for each feature that is missing
+    in at least ``min_missing`` training rows.
+
+    ``SimpleImputer(add_indicator=True)`` adds an indicator for a feature missing in a single
+    row; a model then learns that row's label from it. On penguins one training row with
+    every measurement missing made a weakly regularised logistic regression 99.96% sure of
+    its species for the one such test row, of another species: that row alone was 88% of
+    the test log loss. Indicators need enough rows to estimate what missingness means.
+    """
+
+    def __init__(self, min_missing: int = 10):
+        self.min_missing = min_missing
+
+    def fit(self, X, y=None):
+        from sklearn.impute import SimpleImputer
+
+        X = _as_float(X)
+        self.imputer_ = SimpleImputer(strategy="median", keep_empty_features=True).fit(X)
+        self.n_features_in_ = X.shape[1]
+        counts = np.isnan(X).sum(axis=0)
+        self.indicator_features_ = np.flatnonzero(counts >= max(1, self.min_missing))
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "imputer_")
+        X = _as_float(X)
+        filled = self.imputer_.transform(X)
+        if not len(self.indicator_features_):
+            return filled
+        return np.hstack([filled, np.isnan(X[:, self.indicator_features_]).astype(float)])
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "imputer_")
+        names = (np.asarray(input_features, dtype=object) if input_features is not None
+                 else np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object))
+        missing = [f"missingindicator_{names[i]}" for i in self.indicator_features_]
+        return np.concatenate([names, np.asarray(missing, dtype=object)])
+
+
+def _as_float(X) -> np.ndarray:
+    return np.asarray(X.to_numpy(dtype=float, na_value=np.nan) if hasattr(X, "to_numpy") else X,
+                      dtype=float)
