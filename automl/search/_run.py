@@ -126,7 +126,8 @@ class _Search(FinalModelMixin):
         self.scores: dict[int, float] = {}  # completed trial -> CV score
         self.oof: dict[int, np.ndarray] = {}  # study trial number -> out-of-fold predictions
         self.pending_oof: dict[int, np.ndarray] = {}  # sampler trial number -> same, until committed
-        self.overruns: dict[int, tuple[float, str]] = {}  # trial -> (projected s, why stopped)
+        self.overruns: dict[int, tuple[float, str, bool]] = {}  # trial -> (projected s, why,
+        #                                                           stopped by its own limit?)
         self.counts = collections.Counter()
         self.best: tuple[float, int] | None = None
         self.last_progress = 0.0
@@ -384,9 +385,13 @@ class _Search(FinalModelMixin):
         elif kind == "pruned":
             folds[:] = msg[2]
             if number in self.overruns:
-                projected, message = self.overruns.pop(number)
-                self._end_running(number, TrialState.FAIL, error=("TrialTimeout", message),
-                                  expected=projected)
+                projected, message, own_limit = self.overruns.pop(number)
+                if own_limit:
+                    self._end_running(number, TrialState.FAIL, error=("TrialTimeout", message),
+                                      expected=projected)
+                else:  # the search ends first: like a trial cut at the end, not a slow family
+                    self._end_running(number, TrialState.PRUNED, expected=projected,
+                                      reason=f"stopped: time budget reached ({message})")
             else:
                 self._end_running(number, TrialState.PRUNED, reason="pruned: its first folds "
                                   "scored below the median of earlier trials")
@@ -405,10 +410,16 @@ class _Search(FinalModelMixin):
         projected = elapsed * len(self.prepared.problem.splits) / len(folds)
         if started + OVERRUN_TOLERANCE * projected <= worker.deadline:
             return False
-        self.overruns[number] = (projected, (
-            f"stopped after {elapsed:.1f} s: at the pace of its first {len(folds)} folds it "
-            f"needed about {projected:.0f} s, more than its limit "
-            f"({worker.deadline - started:.0f} s: the per-trial limit or the time left)"))
+        limit = self.config.effective_trial_timeout_s
+        own_limit = worker.deadline >= started + limit - 1e-3
+        if own_limit:
+            message = (f"stopped after {elapsed:.1f} s: at the pace of its first {len(folds)} "
+                       f"folds it needed about {projected:.0f} s, over the per-trial limit "
+                       f"({limit:.0f} s)")
+        else:
+            message = (f"at the pace of its first {len(folds)} folds it would end "
+                       f"{started + projected - worker.deadline:.0f} s after the search")
+        self.overruns[number] = (projected, message, own_limit)
         return True
 
     def _enforce_deadlines(self) -> None:
@@ -463,8 +474,10 @@ class _Search(FinalModelMixin):
         self.counts[status] += 1
         if state is TrialState.COMPLETE:
             self.durations[family].append(duration)
+        elif expected is not None:  # stopped at a pace that projected this duration
+            self.durations[family].append(expected)
         elif state is TrialState.FAIL and error and error[0] == "TrialTimeout":
-            self.durations[family].append(expected or duration * 1.5)  # at least this slow
+            self.durations[family].append(duration * 1.5)  # at least this slow
         message = f"{error[0]}: {error[1]}" if error else reason
         refit_s = (result.get(K.FIT_SECONDS) or 0.0) + (result.get(K.PREP_SECONDS) or 0.0)
         self.recorder.submit(frozen, (trial.number, family, status, value, tuple(scores),

@@ -109,6 +109,19 @@ def test_a_trial_that_cannot_finish_in_time_is_stopped_after_its_first_fold(tmp_
     assert result.n_complete >= 1 and board.best.family == "linear"
 
 
+def test_a_trial_the_search_end_would_cut_is_stopped_as_pruned_not_failed(tmp_path):
+    """Near the end of the search a slow trial is stopped at its pace too, but it is a trial
+    cut by the budget (pruned), not a family over its limit (a TrialTimeout failure)."""
+    url = f"sqlite:///{(tmp_path / 's.db').as_posix()}"
+    config = RunConfig(target="y", cv=5, cv_repeats=1, storage_url=url, study_name="end",
+                       families=("linear", "slowfolds"), budget_s=4, trial_timeout_s=60,
+                       n_jobs=1)
+    run_search(config, _data(), refit=False)
+    slow = [r for r in Leaderboard.from_study("end", url).records if r.family == "slowfolds"]
+    assert slow and not any(r.status == "failed" for r in slow)
+    assert any(r.status == "pruned" and "time budget reached" in (r.reason or "") for r in slow)
+
+
 def test_two_writers_on_one_sqlite_study_and_a_reader(tmp_path):
     from automl.datasets import sample_path
 
