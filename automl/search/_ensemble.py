@@ -28,7 +28,7 @@ TEMPERATURES = np.geomspace(0.25, 4.0, 41)
 @dataclass(frozen=True)
 class EnsemblePlan:
     weights: dict[int, float]  # trial number -> weight (sums to 1)
-    score: float  # out-of-fold score of the weighted average
+    score: float  # mean fold score of the weighted average, comparable with the trials'
     fold_scores: tuple[float, ...]
     oof: np.ndarray  # the ensemble's out-of-fold predictions, (repeats, rows, ...)
     temperature: float = 1.0  # applied to the averaged probabilities (log loss only)
@@ -42,6 +42,7 @@ def select_ensemble(
     classes: np.ndarray | None,
     splits,
     seed: int = 0,
+    families: dict[int, str] | None = None,
 ) -> EnsemblePlan | None:
     """The ensemble of the given trials that scores best out of fold, or None when it does
     not beat the best single trial (or when the metric scores hard labels).
@@ -49,12 +50,20 @@ def select_ensemble(
     ``oofs`` hold each trial's out-of-fold predictions per repeat of the k-fold, shape
     ``(repeats, rows, ...)``; a candidate is scored on each repeat and the scores averaged,
     so an ensemble is judged as the single models that are refit, not as their averages.
+    The candidates are the best trials overall plus the best of each family (``families``:
+    trial -> family): a search that settled on one family would otherwise offer only its
+    near-copies, which average to little.
     """
     if not metric.needs_proba and metric.tasks[0].is_classification:
         return None  # averaging labels is not meaningful; probabilities are not kept
     sign = 1.0 if metric.greater_is_better else -1.0
     ranked = sorted((n for n in oofs if n in scores), key=lambda n: -sign * scores[n])
     pool = ranked[:MAX_CANDIDATES]
+    if families:
+        best_of: dict[str, int] = {}
+        for n in ranked:
+            best_of.setdefault(families.get(n, ""), n)
+        pool += [n for n in best_of.values() if n not in pool]
     if len(pool) < 2:
         return None
     stack = np.stack([np.asarray(oofs[n], dtype=float) for n in pool])  # (trial, repeat, row, ...)
@@ -96,8 +105,14 @@ def select_ensemble(
         part = oof[i * n_repeats // len(splits), valid]
         if np.isfinite(part).all():
             fold_scores.append(metric.score(y[valid], part, classes))
-    full = float(np.mean([metric.score(y[rows], part[rows], classes) for part in oof]))
-    return EnsemblePlan(weights, full, tuple(fold_scores), oof, temperature)
+    if len(fold_scores) != len(splits):
+        return None
+    # Recorded and compared like every trial: the mean of its fold scores. (Selection used
+    # whole out-of-fold sets, which for ROC AUC is not the same number.)
+    score = float(np.mean(fold_scores))
+    if sign * (score - scores[pool[0]]) <= MIN_GAIN * max(abs(scores[pool[0]]), 1e-12):
+        return None
+    return EnsemblePlan(weights, score, tuple(fold_scores), oof, temperature)
 
 
 def fit_temperature(proba: np.ndarray, y: np.ndarray, metric: Metric, classes) -> float:

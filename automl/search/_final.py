@@ -64,7 +64,8 @@ class FinalModelMixin:
         oofs = {r.number: self.oof[r.number] for r in completed if r.number in self.oof}
         scores = {r.number: r.score for r in completed}
         p = self.prepared.problem
-        plan = select_ensemble(oofs, scores, p.y, self.metric, p.classes, p.splits, p.seed)
+        plan = select_ensemble(oofs, scores, p.y, self.metric, p.classes, p.splits, p.seed,
+                               families={r.number: r.family for r in completed})
         if plan is None:
             return None
         by_number = {r.number: r for r in completed}

@@ -38,8 +38,10 @@ def test_two_models_with_opposite_errors_are_averaged_and_scored_per_repeat():
     assert plan is not None and set(plan.weights) == {1, 2}
     assert sum(plan.weights.values()) == pytest.approx(1.0)
     assert plan.oof.shape == (repeats, n)
-    expected = np.mean([RMSE.score(y, part) for part in plan.oof])
-    assert plan.score == pytest.approx(expected)
+    expected = [RMSE.score(y[valid], plan.oof[i * repeats // len(splits), valid])
+                for i, (_, valid) in enumerate(splits)]  # each fold scored on its own repeat
+    assert plan.fold_scores == pytest.approx(expected)
+    assert plan.score == pytest.approx(np.mean(expected))
     assert plan.score < min(scores.values())
     assert len(plan.fold_scores) == len(splits)
 
@@ -90,3 +92,22 @@ def test_weighted_ensemble_applies_its_temperature_and_reads_old_pickles():
     assert list(ens.predict(None)) == ["a", "c"], "the ranking is unchanged"
     del ens.temperature  # a bundle written before the temperature existed
     np.testing.assert_allclose(ens.predict_proba(None), p)
+
+
+def test_the_best_of_each_family_is_a_candidate_beside_the_top_trials():
+    """Twenty near-copies of one family fill the top; the other family's best trial, whose
+    errors are the opposite, must still be offered to the ensemble."""
+    rng = np.random.default_rng(2)
+    n = 200
+    y = rng.normal(size=n)
+    bias = rng.normal(size=n)
+    oofs = {i: (y + bias + rng.normal(scale=0.01, size=n))[None] for i in range(20)}
+    oofs[99] = (y - bias + rng.normal(scale=0.3, size=n))[None]
+    scores = {k: RMSE.score(y, v[0]) for k, v in oofs.items()}
+    families = {**{i: "et" for i in range(20)}, 99: "svm"}
+    splits = _splits(n, 5, 1)
+    assert sorted(scores, key=scores.get)[:15] == sorted(range(20), key=scores.get)[:15]
+    without = select_ensemble(oofs, scores, y, RMSE, None, splits)
+    with_families = select_ensemble(oofs, scores, y, RMSE, None, splits, families=families)
+    assert with_families is not None and 99 in with_families.weights
+    assert without is None or 99 not in without.weights
