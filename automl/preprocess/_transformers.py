@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.base import TransformerMixin
+from sklearn.impute import SimpleImputer
 from sklearn.utils.validation import check_is_fitted
 
 _PARTS = ("year", "month", "day", "day_of_week", "day_of_year", "hour")
@@ -121,8 +122,6 @@ class ImputeWithIndicators(TransformerMixin, BaseEstimator):
         self.min_missing = min_missing
 
     def fit(self, X, y=None):
-        from sklearn.impute import SimpleImputer
-
         X = _as_float(X)
         self.imputer_ = SimpleImputer(strategy="median", keep_empty_features=True).fit(X)
         self.n_features_in_ = X.shape[1]

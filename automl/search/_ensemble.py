@@ -17,6 +17,7 @@ import numpy as np
 
 from automl.metrics import Metric
 from automl.models._ensemble import scale_proba
+from automl.search._evaluate import repeat_of
 
 MAX_CANDIDATES = 15
 MAX_ROUNDS = 40
@@ -102,7 +103,7 @@ def select_ensemble(
         oof = scale_proba(oof, temperature)
     fold_scores = []
     for i, (_, valid) in enumerate(splits):
-        part = oof[i * n_repeats // len(splits), valid]
+        part = oof[repeat_of(i, n_repeats, len(splits)), valid]
         if np.isfinite(part).all():
             fold_scores.append(metric.score(y[valid], part, classes))
     if len(fold_scores) != len(splits):

@@ -33,6 +33,11 @@ from automl.preprocess import native_categorical_indices
 CACHE_BYTES = 768 * 2**20
 
 
+def repeat_of(fold: int, repeats: int, n_splits: int) -> int:
+    """Which repeat of a repeated k-fold the split ``fold`` (of ``n_splits``) belongs to."""
+    return fold * repeats // max(1, n_splits)
+
+
 class TrialPruned(Exception):
     """Raised inside the worker when the parent says the trial should stop."""
 
@@ -61,7 +66,7 @@ class Problem:
     repeats: int = 1
 
     def repeat_of(self, fold: int) -> int:
-        return fold * self.repeats // max(1, len(self.splits))
+        return repeat_of(fold, self.repeats, len(self.splits))
 
     @property
     def classes(self) -> np.ndarray | None:

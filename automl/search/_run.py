@@ -405,7 +405,7 @@ class _Search(FinalModelMixin):
         frees the worker (and keeps its preprocessing cache) for trials that can finish,
         and its projected duration keeps the family out while it cannot fit.
         """
-        _, family, folds, started = self.running[number]
+        _, _, folds, started = self.running[number]
         elapsed = time.monotonic() - started
         projected = elapsed * len(self.prepared.problem.splits) / len(folds)
         if started + OVERRUN_TOLERANCE * projected <= worker.deadline:
