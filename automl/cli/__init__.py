@@ -25,30 +25,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    r = sub.add_parser("run", help="search models for a dataset and (optionally) export the best")
-    r.add_argument("data", help="CSV, TSV, Excel, Parquet or JSON file")
-    r.add_argument("--target", required=True, help="column to predict")
-    r.add_argument("--task", default="auto",
-                   choices=["auto", "binary", "multiclass", "regression", "classification"])
-    r.add_argument("--metric", help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae, r2")
-    r.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS")
-    r.add_argument("--n-trials", type=int, metavar="N")
-    r.add_argument("--cv", type=int, default=5, metavar="K")
-    r.add_argument("--cv-repeats", type=int, metavar="R",
-                   help="repeat the k-fold R times (default: 3 under 500 rows, 2 under 1000, else 1)")
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--families", help="comma-separated family names (default: all that fit)")
-    r.add_argument("--exclude", help="comma-separated columns not to use as features")
-    r.add_argument("--n-jobs", type=int, default=2, help="trials in parallel (default 2)")
-    r.add_argument("--trial-timeout", type=float, metavar="SECONDS",
-                   help="hard limit of one trial (default: a quarter of the budget, at least 10 s)")
-    r.add_argument("--max-data-mb", type=float, default=2048.0,
-                   help="memory budget of the training table; larger tables are sampled (default 2048)")
-    r.add_argument("--max-search-rows", type=int, default=250_000,
-                   help="trials score at most this many sampled rows; the refit uses all (default 250000)")
-    r.add_argument("--storage", help="Optuna storage URL (default: $AUTOML_STORAGE or the "
-                   "SQLite file in $AUTOML_HOME)")
-    r.add_argument("--study", help="study name (default: derived from file, target and time)")
+    r = sub.add_parser("run", help="search models for a dataset (or run a project file) and "
+                       "(optionally) export the best")
+    r.add_argument("data", nargs="?", help="CSV, TSV, Excel, Parquet or JSON file")
+    add_search_options(r)
+    r.add_argument("--project", metavar="FILE", help="run a project file (NAME.automl.toml): its "
+                   "settings, its data, the model registered as its next version")
+    r.add_argument("--data", dest="new_data", metavar="NEW_DATA",
+                   help="with --project: train on this file instead of the project's")
+    r.add_argument("--registry", help="with --project: registry folder or URL (default: "
+                   "$AUTOML_REGISTRY or $AUTOML_HOME/registry)")
     r.add_argument("--resume", action="store_true", help="continue an existing study")
     r.add_argument("--out", metavar="BUNDLE_DIR", help="export the best model to this folder")
     r.add_argument("--json", action="store_true", help="print one JSON document on stdout")
@@ -111,7 +97,40 @@ def _parser() -> argparse.ArgumentParser:
     wk.set_defaults(func=c.cmd_worker)
 
     c.add_extra_commands(sub)
+    from automl.cli import _project
+    from automl.cli import _registry
+
+    _project.add_commands(sub)
+    _registry.add_commands(sub)
     return p
+
+
+def add_search_options(r: argparse.ArgumentParser) -> None:
+    """The options that define a run (``automl run`` and ``automl project init``)."""
+    r.add_argument("--target", help="column to predict")
+    r.add_argument("--task", default="auto",
+                   choices=["auto", "binary", "multiclass", "regression", "classification"])
+    r.add_argument("--metric", help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae, r2")
+    r.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS")
+    r.add_argument("--n-trials", type=int, metavar="N")
+    r.add_argument("--cv", type=int, default=5, metavar="K")
+    r.add_argument("--cv-repeats", type=int, metavar="R",
+                   help="repeat the k-fold R times (default: 3 under 500 rows, 2 under 1000, else 1)")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--families", help="comma-separated family names (default: all that fit)")
+    r.add_argument("--exclude", help="comma-separated columns not to use as features")
+    r.add_argument("--n-jobs", type=int, default=2, help="trials in parallel (default 2)")
+    r.add_argument("--trial-timeout", type=float, metavar="SECONDS",
+                   help="hard limit of one trial (default: a quarter of the budget, at least 10 s)")
+    r.add_argument("--max-data-mb", type=float, default=2048.0,
+                   help="memory budget of the training table; larger tables are sampled (default 2048)")
+    r.add_argument("--max-search-rows", type=int, default=250_000,
+                   help="trials score at most this many sampled rows; the refit uses all (default 250000)")
+    r.add_argument("--holdout-rows", type=int, default=100_000,
+                   help="from this many rows a single 80/20 holdout replaces k-fold (default 100000)")
+    r.add_argument("--storage", help="Optuna storage URL (default: $AUTOML_STORAGE or the "
+                   "SQLite file in $AUTOML_HOME)")
+    r.add_argument("--study", help="study name (default: derived from file, target and time)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,6 +47,13 @@ def format_leaderboard(board, top: int) -> str:
 # -- run ----------------------------------------------------------------------------------
 
 def cmd_run(args, started_at: float) -> int:
+    from automl.cli._project import cmd_run_project
+    from automl.cli._project import config_from_args
+
+    if args.project:
+        return cmd_run_project(args, started_at)
+    if not args.data or not args.target:
+        raise ConfigError("automl run needs DATA and --target COL, or --project FILE.")
     from automl.data import load_dataset
     from automl.events import RunFailed
     from automl.events import RunFinished
@@ -55,7 +62,6 @@ def cmd_run(args, started_at: float) -> int:
     from automl.events import event_to_json
     from automl.export import export_search_result
     from automl.records import Leaderboard
-    from automl.search import RunConfig
     from automl.search import run_search
 
     stop = threading.Event()
@@ -77,14 +83,7 @@ def cmd_run(args, started_at: float) -> int:
 
     try:
         dataset = load_dataset(args.data)
-        config = RunConfig(
-            target=args.target, task=args.task, metric=args.metric, budget_s=args.time_budget,
-            n_trials=args.n_trials, cv=args.cv, cv_repeats=args.cv_repeats, seed=args.seed,
-            families=_split(args.families),
-            exclude=_split(args.exclude) or (), storage_url=args.storage, study_name=args.study,
-            n_jobs=args.n_jobs, resume=args.resume, trial_timeout_s=args.trial_timeout,
-            max_data_mb=args.max_data_mb, max_search_rows=args.max_search_rows,
-        )
+        config = config_from_args(args)
         result = run_search(config, dataset, on_event=emit, should_stop=stop.is_set,
                             refit=bool(args.out), started_at=started_at)
         bundle = None
@@ -129,8 +128,9 @@ def cmd_run(args, started_at: float) -> int:
 def cmd_predict(args, started_at: float) -> int:
     from automl.export import Bundle
     from automl.export._batch import predict_file
+    from automl.registry import resolve_model_uri
 
-    bundle = Bundle.load(args.bundle)
+    bundle = Bundle.load(resolve_model_uri(args.bundle))
     result = predict_file(bundle, args.data, args.out, proba=args.proba, id_column=args.id_column,
                           chunk_rows=args.chunk_rows)
     for note in result.notes:
@@ -239,8 +239,9 @@ def cmd_drift(args, started_at: float) -> int:
     from automl.data import load_dataset
     from automl.drift import drift_report
     from automl.export import Bundle
+    from automl.registry import resolve_model_uri
 
-    bundle = Bundle.load(args.bundle)
+    bundle = Bundle.load(resolve_model_uri(args.bundle))
     features = tuple(c.name for c in bundle.schema)
     report = drift_report(bundle.profile, load_dataset(args.data).frame, features)
     if args.json:

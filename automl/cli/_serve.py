@@ -27,7 +27,8 @@ def add_command(sub) -> None:
 
 
 def cmd_serve(args, started_at: float) -> int:
+    from automl.registry import resolve_model_uri
     from automl.serve import serve
 
-    return serve(args.bundle, args.host, args.port, max_body_bytes=args.max_body_bytes,
-                 log_level=args.log_level)
+    return serve(resolve_model_uri(args.bundle), args.host, args.port,
+                 max_body_bytes=args.max_body_bytes, log_level=args.log_level)

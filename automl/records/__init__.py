@@ -7,5 +7,8 @@ from automl.records._records import TrialRecord
 from automl.records._records import list_studies
 from automl.records._records import load_study
 from automl.records._records import read_trials
+from automl.records._study import StudyRecord
+from automl.records._study import record_project
 
-__all__ = ["Leaderboard", "StudyInfo", "TrialRecord", "keys", "list_studies", "load_study", "read_trials"]
+__all__ = ["Leaderboard", "StudyInfo", "StudyRecord", "TrialRecord", "keys", "list_studies", "load_study",
+           "read_trials", "record_project"]
