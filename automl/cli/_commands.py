@@ -291,6 +291,9 @@ def cmd_worker(args, started_at: float) -> int:
 
 def add_extra_commands(sub) -> None:
     """Commands that live in their own modules (serve, drift, worker)."""
+    from automl.cli import _monitor
+
+    _monitor.add_commands(sub)  # monitor, compare
     try:
         from automl.cli import _serve
     except ImportError:

@@ -1,5 +1,8 @@
 """Reading tables, profiling them and detecting the task."""
 
+from automl.data._distribution import ColumnDistribution
+from automl.data._distribution import distribution_of
+from automl.data._distribution import level_name
 from automl.data._profile import profile_dataset
 from automl.data._readers import load_dataset
 from automl.data._task import detect_task
@@ -12,6 +15,7 @@ from automl.data._types import TaskKind
 from automl.data._types import TaskSpec
 
 __all__ = [
+    "ColumnDistribution",
     "ColumnKind",
     "ColumnProfile",
     "Dataset",
@@ -20,6 +24,8 @@ __all__ = [
     "TaskKind",
     "TaskSpec",
     "detect_task",
+    "distribution_of",
+    "level_name",
     "load_dataset",
     "profile_dataset",
 ]

@@ -25,6 +25,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from automl.data._clean import row_hashes
+from automl.data._distribution import distribution_for_kind
 from automl.data._task import looks_like_classes
 from automl.data._types import ColumnKind
 from automl.data._types import ColumnProfile
@@ -140,6 +141,7 @@ def _profile_column(name: str, column: pd.Series, *, is_target: bool) -> ColumnP
         n_distinct=len(counts),
         top=top,
         categories=categories,
+        distribution=distribution_for_kind(column, kind.value),  # for drift tests; no raw rows
         **stats,
     )
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from automl.data._distribution import ColumnDistribution
+
 
 class ColumnKind(enum.StrEnum):
     """What a column is, as far as modelling goes."""
@@ -103,12 +105,14 @@ class ColumnProfile:
     std: float | None = None
     top: tuple[tuple[str, int], ...] = ()  # most frequent values (as strings) with counts
     categories: tuple[str, ...] = ()  # all categories when few (<= 200), for the input schema
+    distribution: ColumnDistribution | None = None  # what drift tests need; None in old profiles
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["kind"] = self.kind.value
         d["top"] = [list(t) for t in self.top]
         d["categories"] = list(self.categories)
+        d["distribution"] = self.distribution.to_dict() if self.distribution else None
         return d
 
     @classmethod
@@ -117,6 +121,8 @@ class ColumnProfile:
         d["kind"] = ColumnKind(d["kind"])
         d["top"] = tuple(tuple(t) for t in d.get("top", ()))
         d["categories"] = tuple(d.get("categories", ()))
+        if d.get("distribution") is not None:
+            d["distribution"] = ColumnDistribution.from_dict(d["distribution"])
         return cls(**d)
 
 

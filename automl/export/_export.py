@@ -184,7 +184,15 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
     md, html_card = model_card(metadata, prepared.profile, board, figures)
     extra["model_card.md"] = md
     extra["model_card.html"] = html_card
+    extra.update(_monitor_reference(task, oof, y))
     return write_bundle(out_dir, model_path, metadata, prepared.profile, extra)
+
+
+def _monitor_reference(task, oof: np.ndarray | None, y: np.ndarray) -> dict[str, str]:
+    """monitor_reference.json: out-of-fold prediction distribution and calibration (never rows)."""
+    from automl.monitor import reference_files
+
+    return reference_files(task.kind.value, task.classes, oof, y)
 
 
 def _scored_rows(oof: np.ndarray) -> np.ndarray:

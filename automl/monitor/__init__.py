@@ -1,0 +1,44 @@
+"""Monitoring: drift of new rows against the training profile, prediction drift, a performance
+estimate without labels, and champion against challenger on labelled rows (docs/monitoring.md)."""
+
+from automl.monitor._check import MonitorReport
+from automl.monitor._check import compare_bundles
+from automl.monitor._check import monitor_bundle
+from automl.monitor._compare import Comparison
+from automl.monitor._compare import CompareVerdict
+from automl.monitor._compare import paired_bootstrap
+from automl.monitor._drift import ColumnCheck
+from automl.monitor._drift import DriftResult
+from automl.monitor._drift import Verdict
+from automl.monitor._drift import check_drift
+from automl.monitor._estimate import Estimate
+from automl.monitor._estimate import estimate_performance
+from automl.monitor._policy import DriftPolicy
+from automl.monitor._policy import DriftTest
+from automl.monitor._reference import REFERENCE_FILE
+from automl.monitor._reference import reference_files
+from automl.monitor._report import read_history
+from automl.monitor._report import to_markdown
+from automl.monitor._report import write_report
+
+__all__ = [
+    "REFERENCE_FILE",
+    "ColumnCheck",
+    "CompareVerdict",
+    "Comparison",
+    "DriftPolicy",
+    "DriftResult",
+    "DriftTest",
+    "Estimate",
+    "MonitorReport",
+    "Verdict",
+    "check_drift",
+    "compare_bundles",
+    "estimate_performance",
+    "monitor_bundle",
+    "paired_bootstrap",
+    "read_history",
+    "reference_files",
+    "to_markdown",
+    "write_report",
+]
