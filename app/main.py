@@ -65,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.self_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from app.qt_check import startup_problem
+
+    problem = startup_problem()
+    if problem:  # Qt would abort the process with its own message; say what fixes it instead
+        print(problem, file=sys.stderr)
+        return 1
     from app.errors import install_excepthook
     from app.errors import setup_logging
 

@@ -6,6 +6,7 @@ eight: the per-trial overhead matters at hundreds of trials on SQLite).
 
 # Trial user attributes.
 TRIAL_RESULT = "automl_result"  # dict with the keys below
+TRIAL_WORKER = "worker"  # "host:pid" of the process that ran the trial
 
 # Keys inside TRIAL_RESULT.
 FAMILY = "family"

@@ -19,6 +19,7 @@ from optuna.trial import TrialState
 from automl.errors import ConfigError
 from automl.records import _keys as K
 from automl.storage import open_storage
+from automl.storage import sweep_stale_trials
 
 __all__ = ["Leaderboard", "StudyInfo", "TrialRecord", "list_studies", "load_study", "read_trials"]
 
@@ -52,6 +53,7 @@ class TrialRecord:
     finished_at: str | None
     members: tuple[dict[str, Any], ...] = ()  # ensemble: trial, family, weight of each member
     prep_seconds: float | None = None  # fitting the preprocessing, over folds
+    worker: str | None = None  # "host:pid" that ran it (scale-out), None for older studies
 
     @classmethod
     def from_frozen(cls, t: FrozenTrial) -> TrialRecord:
@@ -64,6 +66,12 @@ class TrialRecord:
         score = ua.get(K.SCORE_MEAN)
         if score is None and t.state is TrialState.COMPLETE and t.value is not None:
             score = t.value
+        worker = t.user_attrs.get(K.TRIAL_WORKER)
+        error_type, error_message = ua.get(K.ERROR_TYPE), ua.get(K.ERROR_MESSAGE)
+        if t.state is TrialState.FAIL and not ua and worker:  # released by a heartbeat sweep
+            error_type = "WorkerLost"
+            error_message = (f"worker {worker} stopped sending heartbeats (killed, or cut off "
+                             "from the database); the trial was released")
         duration = ua.get(K.DURATION_SECONDS)
         if duration is None and t.datetime_start and t.datetime_complete:
             duration = (t.datetime_complete - t.datetime_start).total_seconds()
@@ -79,12 +87,13 @@ class TrialRecord:
             predict_seconds=ua.get(K.PREDICT_SECONDS),
             duration_seconds=duration,
             prep_seconds=ua.get(K.PREP_SECONDS),
-            error_type=ua.get(K.ERROR_TYPE),
-            error_message=ua.get(K.ERROR_MESSAGE),
+            error_type=error_type,
+            error_message=error_message,
             reason=ua.get(K.REASON),
             started_at=_iso(t.datetime_start),
             finished_at=_iso(t.datetime_complete),
             members=tuple(ua.get(K.MEMBERS, ())),
+            worker=worker,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,6 +136,7 @@ class Leaderboard:
     @classmethod
     def from_study(cls, study_name: str, storage_url: str | None = None) -> Leaderboard:
         study = load_study(study_name, storage_url)
+        sweep_stale_trials(study._storage, study._study_id)  # even when every worker died
         return cls.from_trials(study_name, study, read_trials(study))
 
     @classmethod

@@ -8,18 +8,27 @@ For a database the writer is a child process, so its ORM work does not compete w
 search loop for the GIL (a writer thread cost the loop about 7 ms a trial); for the
 in-memory storage, which lives in this process, it is a thread. Events about a trial are
 emitted only after its commit, so whatever a reader was told has finished is in storage.
+
+On a storage with heartbeats (PostgreSQL, for workers on several machines) each trial is
+also created when it starts, ``RUNNING`` with its params and ``worker = host:pid``, so every
+worker and reader sees what runs where; the writer keeps a heartbeat for each running trial
+and sweeps the study for trials whose worker died (``automl.storage.sweep_stale_trials``).
+On SQLite and in memory (one machine) trials are written once, when they end.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial
+from optuna.trial import TrialState
 
 from automl.errors import SearchError
+from automl.records import keys as K
 
 _STOP = None
 
@@ -28,8 +37,12 @@ class Recorder:
     """One writer per search; ``drain`` returns what has been committed."""
 
     def __init__(self, storage: optuna.storages.BaseStorage, study_id: int,
-                 storage_url: str | None = None):
+                 storage_url: str | None = None, worker: str = ""):
+        from automl.storage import heartbeats_enabled
+
         self.ids: set[int] = set()  # storage ids of the trials this recorder wrote
+        self.worker = worker  # host:pid, written on each trial
+        self.live = heartbeats_enabled(storage)  # trials created at start, kept alive
         self._pending = 0
         self._error: str | None = None
         if storage_url is None or isinstance(storage, optuna.storages.InMemoryStorage):
@@ -49,10 +62,23 @@ class Recorder:
                                        name="automl-recorder", daemon=True)
         self._worker.start()
 
+    def start(self, trial: optuna.Trial) -> None:
+        """Create the trial in the study now, ``RUNNING`` (storages with heartbeats only)."""
+        if not self.live:
+            return
+        self._raise_if_failed()
+        self._todo.put(("start", trial.number, optuna.trial.create_trial(
+            state=TrialState.RUNNING, params=trial.params, distributions=trial.distributions,
+            user_attrs=self._who())))
+
     def submit(self, trial: FrozenTrial, payload: Any) -> None:
+        """Record a finished trial (the one ``start`` created, or a new one)."""
         self._raise_if_failed()
         self._pending += 1
-        self._todo.put((_slim(trial), payload))
+        self._todo.put(("finish", trial.number, _slim(trial, self._who()), payload))
+
+    def _who(self) -> dict[str, str]:
+        return {K.TRIAL_WORKER: self.worker} if self.worker else {}
 
     def drain(self) -> list[tuple[Any, int]]:
         """(payload, trial number in the study) of every trial committed since the last call."""
@@ -83,10 +109,11 @@ class Recorder:
 
     def _take(self, item) -> list[tuple[Any, int]]:
         kind = item[0]
-        self._pending -= 1
         if kind == "error":
+            self._pending -= item[2]
             self._error = item[1]
             return []
+        self._pending -= 1
         _, payload, number, trial_id = item
         self.ids.add(trial_id)
         return [(payload, number)]
@@ -105,24 +132,82 @@ def _writer_process(storage_url: str, study_id: int, todo, done) -> None:
 
 
 def _write_loop(get_storage, study_id: int, todo, done) -> None:
+    from automl.storage import LIVE
+    from automl.storage import heartbeats_enabled
+    from automl.storage import sweep_stale_trials
+
     storage = get_storage()
+    live = heartbeats_enabled(storage)
+    running: dict[int, tuple[int, int]] = {}  # loop's trial number -> (trial id, number)
+    next_beat = time.monotonic()
     while True:
-        item = todo.get()
-        if item is _STOP:
-            return
-        trial, payload = item
+        wait = max(0.0, next_beat - time.monotonic()) if live else None
         try:
-            trial_id = storage.create_new_trial(study_id, template_trial=trial)
-            done.put(("ok", payload, storage.get_trial_number_from_id(trial_id), trial_id))
+            item = todo.get(timeout=wait)
+        except queue.Empty:
+            item = "beat"
+        if item is _STOP:
+            _abandon(storage, running)
+            return
+        try:
+            if item != "beat":
+                _write(storage, study_id, item, running, done)
+            if live and time.monotonic() >= next_beat:
+                for trial_id, _ in running.values():
+                    storage.record_heartbeat(trial_id)
+                sweep_stale_trials(storage, study_id)
+                next_beat = time.monotonic() + LIVE.heartbeat_s
         except Exception as exc:  # noqa: BLE001 - reported to the search, which stops
-            done.put(("error", f"{type(exc).__name__}: {exc}"))
+            counted = int(item != "beat" and item[0] == "finish")
+            done.put(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())}", counted))
 
 
-def _slim(trial: FrozenTrial) -> FrozenTrial:
+def _write(storage, study_id: int, item, running: dict, done) -> None:
+    kind, key = item[0], item[1]
+    if kind == "start":
+        trial_id = storage.create_new_trial(study_id, template_trial=item[2])
+        storage.record_heartbeat(trial_id)  # a trial without one is never swept
+        running[key] = (trial_id, storage.get_trial_number_from_id(trial_id))
+        return
+    _, _, trial, payload = item
+    started = running.pop(key, None)
+    if started is not None and not _finish_started(storage, started[0], trial):
+        started = None  # swept meanwhile (heartbeats late): keep the work as a new trial
+    if started is None:
+        trial_id = storage.create_new_trial(study_id, template_trial=trial)
+        started = (trial_id, storage.get_trial_number_from_id(trial_id))
+    done.put(("ok", payload, started[1], started[0]))
+
+
+def _abandon(storage, running: dict) -> None:
+    """Trials still running when the search stopped on an error: FAIL now, not after the
+    grace period."""
+    result = {K.ERROR_TYPE: "WorkerStopped",
+              K.ERROR_MESSAGE: "its worker stopped before the trial ended"}
+    for trial_id, _ in running.values():
+        try:
+            storage.set_trial_user_attr(trial_id, K.TRIAL_RESULT, result)
+            storage.set_trial_state_values(trial_id, TrialState.FAIL)
+        except Exception:  # noqa: BLE001 - the sweep of another worker will release it
+            continue
+
+
+def _finish_started(storage, trial_id: int, trial: FrozenTrial) -> bool:
+    try:
+        for key, value in trial.user_attrs.items():
+            storage.set_trial_user_attr(trial_id, key, value)
+        values = [trial.value] if trial.state == TrialState.COMPLETE else None
+        return storage.set_trial_state_values(trial_id, trial.state, values)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        return False
+
+
+def _slim(trial: FrozenTrial, extra_attrs: dict) -> FrozenTrial:
     """The trial without sampler bookkeeping (system attrs) and per-fold intermediate values:
     the fold scores are in the result attribute, and each skipped row is a query saved."""
     return optuna.trial.create_trial(
         state=trial.state,
-        value=trial.value if trial.state == optuna.trial.TrialState.COMPLETE else None,
-        params=trial.params, distributions=trial.distributions, user_attrs=trial.user_attrs,
+        value=trial.value if trial.state == TrialState.COMPLETE else None,
+        params=trial.params, distributions=trial.distributions,
+        user_attrs={**trial.user_attrs, **extra_attrs},
     )

@@ -8,6 +8,7 @@ import os
 import statistics
 import time
 import warnings
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -37,8 +38,10 @@ from automl.search._recorder import Recorder
 from automl.search._versions import library_versions
 from automl.search._workers import Worker
 from automl.search._workers import WorkerPool
+from automl.storage import TrialFollower
 from automl.storage import default_storage_url
 from automl.storage import open_storage
+from automl.storage import worker_identity
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
@@ -203,12 +206,14 @@ class _Search(FinalModelMixin):
                                      direction=self.metric.direction, load_if_exists=True)
         self.storage = storage
         self.study_id = record._study_id
-        self.recorder = Recorder(storage, self.study_id, self.storage_url)
-        self.pulled: set[int] = set()
+        self.identity = worker_identity()  # host:pid, on every trial this process runs
+        self.recorder = Recorder(storage, self.study_id, self.storage_url, worker=self.identity)
+        self.follower = TrialFollower(storage, self.study_id)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             sampler = optuna.samplers.TPESampler(
-                seed=config.seed + storage.get_n_trials(self.study_id),
+                seed=_sampler_seed(config.seed, storage.get_n_trials(self.study_id),
+                                   self.identity if exists else None),
                 multivariate=True, group=True, constant_liar=True, n_startup_trials=10,
             )
         self.mem = optuna.create_study(sampler=sampler, direction=self.metric.direction,
@@ -224,20 +229,20 @@ class _Search(FinalModelMixin):
         return record
 
     def _pull_trials(self, force: bool = False) -> None:
-        """Copy trials other processes (or earlier runs) recorded into the sampler's study."""
+        """Copy trials other processes (or earlier runs) recorded into the sampler's study.
+
+        Reads only what changed since the last pull (new trials, and those that were still
+        running); this process's own trials (its ``worker`` attribute) are there already.
+        """
         now = time.monotonic()
         if not force and now - self.last_pull < PULL_EVERY_S:
             return
         self.last_pull = now
-        if self.storage.get_n_trials(self.study_id) <= len(self.pulled) + len(self.recorder.ids):
-            return
         names = {f.name for f in self.families}
-        for t in self.storage.get_all_trials(self.study_id, deepcopy=False,
-                                             states=(TrialState.COMPLETE, TrialState.PRUNED,
-                                                     TrialState.FAIL)):
-            if t._trial_id in self.pulled or t._trial_id in self.recorder.ids:
+        for t in self.follower.poll():
+            if (t.user_attrs.get(K.TRIAL_WORKER) == self.identity
+                    or t._trial_id in self.recorder.ids):
                 continue
-            self.pulled.add(t._trial_id)
             if t.params.get("family") not in names:
                 continue  # a family this run does not search: nothing to learn from
             try:
@@ -341,6 +346,7 @@ class _Search(FinalModelMixin):
                 break
             self.mem.tell(trial, state=TrialState.PRUNED)
         deadline = min(now + self.config.effective_trial_timeout_s, search_end)
+        self.recorder.start(trial)  # in the shared study as RUNNING, where storage allows
         self.running[trial.number] = (trial, family.name, [], now)
         self.pool.submit(worker, ("trial", trial.number, family.name, params), deadline)
         return True
@@ -556,6 +562,14 @@ def _compatible(trial, families) -> optuna.trial.FrozenTrial:
         params=trial.params, distributions=dists, user_attrs=trial.user_attrs,
         intermediate_values=trial.intermediate_values,
     )
+
+
+def _sampler_seed(seed: int, n_before: int, worker: str | None) -> int:
+    """The run's own seed for a new study; for a worker joining one, a seed mixed with its
+    ``host:pid``, so workers started together do not propose the same trials."""
+    if worker is None:
+        return seed + n_before
+    return zlib.crc32(f"{seed}:{n_before}:{worker}".encode()) & 0x7FFFFFFF
 
 
 def _default_study_name(dataset: Dataset, target: str) -> str:
