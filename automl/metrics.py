@@ -7,16 +7,43 @@ RMSE (regression). Scores are kept in their natural units (log loss 0.21, not -0
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn import metrics as skm
 
-from automl.data._types import TaskKind
 from automl.errors import ConfigError
 
-__all__ = ["METRICS", "Metric", "default_metric", "get_metric", "metrics_for"]
+__all__ = ["METRICS", "Metric", "TaskKind", "default_metric", "get_metric", "metrics_for"]
+
+
+class TaskKind(enum.StrEnum):
+    """The kinds of task the engine scores (also ``automl.data.TaskKind``).
+
+    Defined here, with the metrics of each kind, so that ``automl.data`` (whose task detection
+    picks and checks the metric) imports this module and not the other way round.
+    """
+
+    BINARY = "binary"
+    MULTICLASS = "multiclass"
+    REGRESSION = "regression"
+
+    @property
+    def is_classification(self) -> bool:
+        return self is not TaskKind.REGRESSION
+
+
+class _SklearnMetrics:
+    """``sklearn.metrics``, imported on first use: reading a table needs no scikit-learn."""
+
+    def __getattr__(self, name: str):
+        from sklearn import metrics
+
+        return getattr(metrics, name)
+
+
+skm = _SklearnMetrics()
 
 _CLS = (TaskKind.BINARY, TaskKind.MULTICLASS)
 

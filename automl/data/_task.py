@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from automl import metrics
 from automl.data._types import Dataset
 from automl.data._types import Profile
 from automl.data._types import TaskKind
@@ -75,8 +76,6 @@ def detect_task(
     else:
         classes = _classes(values)
         positive = _positive_class(classes) if kind is TaskKind.BINARY else None
-    from automl import metrics  # here, not at import: automl.metrics imports automl.data
-
     metric_name = metrics.default_metric(kind) if metric is None else metrics.get_metric(metric, kind).name
     return TaskSpec(
         target=target,

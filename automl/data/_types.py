@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from automl.data._distribution import ColumnDistribution
+from automl.metrics import TaskKind
 
 
 class ColumnKind(enum.StrEnum):
@@ -27,16 +28,6 @@ class ColumnKind(enum.StrEnum):
     @property
     def is_feature(self) -> bool:
         return self not in (ColumnKind.IDENTIFIER, ColumnKind.CONSTANT, ColumnKind.EMPTY)
-
-
-class TaskKind(enum.StrEnum):
-    BINARY = "binary"
-    MULTICLASS = "multiclass"
-    REGRESSION = "regression"
-
-    @property
-    def is_classification(self) -> bool:
-        return self is not TaskKind.REGRESSION
 
 
 @dataclass(frozen=True, eq=False)
