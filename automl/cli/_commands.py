@@ -30,13 +30,19 @@ def _fmt(v, digits: int = 5) -> str:
 
 
 def format_leaderboard(board, top: int) -> str:
-    rows = [("rank", "trial", "family", board.metric or "score", "± std", "fit s", "status", "note")]
-    for i, r in enumerate(board.top(top), start=1):
+    """The table; with a ``worker`` column when several workers fed the study or trials run."""
+    shown = board.top(top)
+    workers = {r.worker for r in board.records if r.worker}
+    where = len(workers) > 1 or any(r.status == "running" for r in board.records)
+    rows = [("rank", "trial", "family", board.metric or "score", "± std", "fit s", "status")
+            + (("worker",) if where else ()) + ("note",)]
+    for i, r in enumerate(shown, start=1):
         note = r.error_message or r.reason or ""
         if r.error_type:
             note = f"{r.error_type}: {note}"
         rows.append((str(i), str(r.number), r.family or "?", _fmt(r.score), _fmt(r.score_std, 3),
-                     _fmt(r.fit_seconds, 3), r.status, note[:60]))
+                     _fmt(r.fit_seconds, 3), r.status) + ((r.worker or "-",) if where else ())
+                    + (note[:60],))
     widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in rows]
@@ -84,8 +90,11 @@ def cmd_run(args, started_at: float) -> int:
     try:
         dataset = load_dataset(args.data)
         config = config_from_args(args)
+        from automl.export._preload import preload
+
         result = run_search(config, dataset, on_event=emit, should_stop=stop.is_set,
-                            refit=bool(args.out), started_at=started_at)
+                            refit=bool(args.out), started_at=started_at,
+                            background=preload if args.out else None)  # overlaps the search
         bundle = None
         if args.out and result.refit is not None:
             bundle = str(export_search_result(result, dataset, args.out))
@@ -130,7 +139,7 @@ def cmd_predict(args, started_at: float) -> int:
     from automl.export._batch import predict_file
     from automl.registry import resolve_model_uri
 
-    bundle = Bundle.load(resolve_model_uri(args.bundle))
+    bundle = Bundle.load(resolve_model_uri(args.bundle), trust_pickle=args.trust_pickle)
     result = predict_file(bundle, args.data, args.out, proba=args.proba, id_column=args.id_column,
                           chunk_rows=args.chunk_rows)
     for note in result.notes:
@@ -153,13 +162,19 @@ def cmd_leaderboard(args, started_at: float) -> int:
             raise ConfigError("The storage holds no study yet. Run `automl run` first.")
         name = studies[0].name
     board = Leaderboard.from_study(name, args.storage)
+    running = [r for r in board.records if r.status == "running"]
     if args.json:
         doc = board.to_dict()
         doc["trials"] = doc["trials"][: args.top]
+        doc["running"] = [{"number": r.number, "family": r.family, "worker": r.worker,
+                           "started_at": r.started_at} for r in running]
         _print_json(doc)
     else:
         print(f"study {name!r} ({board.metric}, {'higher' if board.greater_is_better else 'lower'} is better)")
         print(format_leaderboard(board, args.top))
+        if running:
+            print("running now: " + ", ".join(f"trial {r.number} ({r.family}) on {r.worker or '?'}"
+                                              for r in running))
     return 0
 
 
@@ -241,7 +256,7 @@ def cmd_drift(args, started_at: float) -> int:
     from automl.export import Bundle
     from automl.registry import resolve_model_uri
 
-    bundle = Bundle.load(resolve_model_uri(args.bundle))
+    bundle = Bundle.load(resolve_model_uri(args.bundle), trust_pickle=args.trust_pickle)
     features = tuple(c.name for c in bundle.schema)
     report = drift_report(bundle.profile, load_dataset(args.data).frame, features)
     if args.json:
@@ -257,36 +272,9 @@ def cmd_drift(args, started_at: float) -> int:
 
 
 def cmd_worker(args, started_at: float) -> int:
-    from dataclasses import replace
+    from automl.cli._worker import cmd_worker as run_worker
 
-    from automl.export import study_dataset
-    from automl.records import keys as K
-    from automl.records import load_study
-    from automl.search import RunConfig
-    from automl.search import run_search
-
-    study = load_study(args.study, args.storage)
-    if K.STUDY_CONFIG not in study.user_attrs:
-        raise ConfigError(f"Study {args.study!r} was not created by AutoML Studio; "
-                          "a worker cannot tell what to search.")
-    dataset = study_dataset(study, args.data)
-    config = replace(RunConfig.from_dict(study.user_attrs[K.STUDY_CONFIG]), resume=True,
-                     study_name=args.study, storage_url=args.storage, budget_s=args.time_budget,
-                     n_trials=args.n_trials, n_jobs=args.n_jobs)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    result = run_search(config, dataset, should_stop=stop.is_set, refit=False,
-                        started_at=started_at)
-    doc = {"study": result.study_name, "complete": result.n_complete, "pruned": result.n_pruned,
-           "failed": result.n_failed, "stop_reason": result.stop_reason,
-           "best_score_seen": result.best_score}
-    if args.json:
-        _print_json(doc)
-    else:
-        print(f"worker added {result.n_complete + result.n_pruned + result.n_failed} trials to "
-              f"{result.study_name!r} ({result.stop_reason})", file=sys.stderr)
-    return 130 if result.stop_reason == "cancelled" else 0
+    return run_worker(args, started_at)
 
 
 def add_extra_commands(sub) -> None:

@@ -70,8 +70,7 @@ class TrialRecord:
         error_type, error_message = ua.get(K.ERROR_TYPE), ua.get(K.ERROR_MESSAGE)
         if t.state is TrialState.FAIL and not ua and worker:  # released by a heartbeat sweep
             error_type = "WorkerLost"
-            error_message = (f"worker {worker} stopped sending heartbeats (killed, or cut off "
-                             "from the database); the trial was released")
+            error_message = f"{worker} stopped sending heartbeats; trial released"
         duration = ua.get(K.DURATION_SECONDS)
         if duration is None and t.datetime_start and t.datetime_complete:
             duration = (t.datetime_complete - t.datetime_start).total_seconds()

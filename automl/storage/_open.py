@@ -14,6 +14,7 @@ idle-connection timeout in between costs a reconnect, not a failed trial.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import optuna
@@ -119,7 +120,9 @@ def _open_rdb(url: str) -> optuna.storages.RDBStorage:
         engine_kwargs = {"pool_pre_ping": True, "pool_recycle": POOL_RECYCLE_S}
         kwargs = {"heartbeat_interval": LIVE.heartbeat_s, "grace_period": LIVE.grace_s}
     try:
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
+        with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
     except Exception as exc:  # noqa: BLE001 - driver errors vary by backend
         raise ConfigError(_connect_message(url, parsed, exc), field="storage_url") from None
     if backend == "sqlite":
