@@ -18,6 +18,13 @@ from automl.errors import AutoMLError  # noqa: E402
 __all__ = ["main"]
 
 
+def data_help() -> str:
+    """The formats a data argument accepts, from the engine's format registry."""
+    from automl.data import FORMATS
+
+    return "a table: " + "; ".join(f"{f.title} ({' '.join(f.suffixes)})" for f in FORMATS)
+
+
 def _parser() -> argparse.ArgumentParser:
     from automl.cli import _commands as c
 
@@ -27,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="search models for a dataset (or run a project file) and "
                        "(optionally) export the best")
-    r.add_argument("data", nargs="?", help="CSV, TSV, Excel, Parquet or JSON file")
+    r.add_argument("data", nargs="?", help=data_help())
     add_search_options(r)
     r.add_argument("--project", metavar="FILE", help="run a project file (NAME.automl.toml): its "
                    "settings, its data, the model registered as its next version")

@@ -132,12 +132,12 @@ def _writer_process(storage_url: str, study_id: int, todo, done) -> None:
 
 
 def _write_loop(get_storage, study_id: int, todo, done) -> None:
-    from automl.storage import LIVE
     from automl.storage import heartbeats_enabled
     from automl.storage import sweep_stale_trials
 
     storage = get_storage()
     live = heartbeats_enabled(storage)
+    beat_s = storage.get_heartbeat_interval() if live else None
     running: dict[int, tuple[int, int]] = {}  # loop's trial number -> (trial id, number)
     next_beat = time.monotonic()
     while True:
@@ -156,7 +156,7 @@ def _write_loop(get_storage, study_id: int, todo, done) -> None:
                 for trial_id, _ in running.values():
                     storage.record_heartbeat(trial_id)
                 sweep_stale_trials(storage, study_id)
-                next_beat = time.monotonic() + LIVE.heartbeat_s
+                next_beat = time.monotonic() + beat_s
         except Exception as exc:  # noqa: BLE001 - reported to the search, which stops
             counted = int(item != "beat" and item[0] == "finish")
             done.put(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())}", counted))

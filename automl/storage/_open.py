@@ -33,7 +33,7 @@ POOL_SIZE = 2  # connections kept open per process
 POOL_OVERFLOW = 4  # more while the GUI's thread pool reads in parallel
 POOL_RECYCLE_S = 1800  # below the usual idle timeouts of servers, proxies and PgBouncer
 CONNECT_TIMEOUT_S = 10
-_CACHE: dict[str, optuna.storages.BaseStorage] = {}
+_CACHE: dict[str, tuple[int, optuna.storages.BaseStorage]] = {}  # url -> (pid, storage)
 _POSTGRES = ("postgresql", "postgres")
 
 
@@ -58,8 +58,8 @@ def normalize_url(url: str) -> str:
     parsed = _parse(url)
     if parsed.get_backend_name() not in _POSTGRES:
         return url
-    driver = parsed.get_driver_name()
-    if "+" in parsed.drivername and driver != "psycopg":
+    driver = parsed.drivername.partition("+")[2]
+    if driver and driver != "psycopg":
         raise ConfigError(f"Storage URL {mask_url(url)!r} asks for the {driver!r} driver; "
                           "AutoML Studio talks to PostgreSQL through psycopg 3: use "
                           "postgresql://user:password@host:5432/database.", field="storage_url")
@@ -89,13 +89,17 @@ def open_storage(url: str | None = None, *, cached: bool = True) -> optuna.stora
     """
     url = url or default_storage_url()
     if cached and url in _CACHE:
-        return _CACHE[url]
+        pid, storage = _CACHE[url]
+        if pid == os.getpid() or url == ":memory:":
+            return storage
+        # Forked from the process that opened it: the pool's sockets belong to the parent.
+        storage.engine.dispose(close=False)
     if url == ":memory:":
-        storage: optuna.storages.BaseStorage = optuna.storages.InMemoryStorage()
+        storage = optuna.storages.InMemoryStorage()
     else:
         storage = _open_rdb(url)
     if cached:
-        _CACHE[url] = storage
+        _CACHE[url] = (os.getpid(), storage)
     return storage
 
 

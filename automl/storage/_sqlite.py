@@ -19,6 +19,7 @@ from automl.errors import ConfigError
 __all__ = ["TIMEOUT_S", "check_shared_sqlite", "network_filesystem", "pragmas", "prepare"]
 
 TIMEOUT_S = 60
+MOUNTS = "/proc/mounts"  # Linux: mount point and file system type of every mount
 _NETWORK_FS = {"nfs", "nfs4", "cifs", "smb", "smbfs", "smb3", "ncpfs", "afs", "9p", "ceph",
                "glusterfs", "lustre", "gpfs", "davfs", "fuse.sshfs", "fuse.s3fs",
                "fuse.rclone", "fuse.glusterfs", "fuse.cephfs", "fuse.davfs2"}
@@ -78,7 +79,7 @@ def network_filesystem(path: Path) -> str | None:
     if sys.platform == "win32":
         return _windows_remote(path)
     try:
-        with open("/proc/mounts", encoding="utf-8") as f:
+        with open(MOUNTS, encoding="utf-8") as f:
             mounts = [line.split()[1:3] for line in f if len(line.split()) > 2]
     except OSError:
         return None  # not Linux: no reliable way to tell here; documented
