@@ -17,6 +17,9 @@ from automl.errors import AutoMLError  # noqa: E402
 
 __all__ = ["main"]
 
+TRUST_PICKLE_HELP = ("load model.joblib (a pickle, which can run any code) when the bundle has no "
+                     "model.skops; only for bundles from a source you trust")
+
 
 def data_help() -> str:
     """The formats a data argument accepts, from the engine's format registry."""
@@ -55,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--proba", action="store_true", help="add proba_<class> columns")
     pr.add_argument("--id-column", help="input column copied to the output to join rows back")
     pr.add_argument("--chunk-rows", type=int, default=200_000)
+    pr.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     pr.set_defaults(func=c.cmd_predict)
 
     lb = sub.add_parser("leaderboard", help="show the trials of a study")
@@ -90,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     dr.add_argument("--json", action="store_true")
     dr.add_argument("--fail-on", choices=["drift", "warning", "never"], default="never",
                     help="exit 3 when the report reaches this level (for scheduled checks)")
+    dr.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     dr.set_defaults(func=c.cmd_drift)
 
     wk = sub.add_parser("worker", help="join an existing study and add trials to it "

@@ -2,9 +2,11 @@
 
 Layout (format version 1)::
 
-    model.joblib      fitted Pipeline(preprocess, model), refit on all training rows
+    model.skops       the fitted Pipeline(preprocess, model) in the skops format: loads
+                      without unpickling, only with trusted types (see ``_safe.py``)
+    model.joblib      the same Pipeline as a pickle; loaded only when trusted explicitly
     metadata.json     task, metric and CV scores, family and params, input schema,
-                      lineage, library versions, sha256 of model.joblib
+                      lineage, library versions, sha256 of model.joblib and model.skops
     profile.json      training-data profile (reference for drift checks)
     model_card.md     + model_card.html (plots embedded)
     MLmodel, requirements.txt, python_env.yaml, input_example.json, code/automl_pyfunc.py
@@ -30,6 +32,10 @@ import pandas as pd
 
 from automl.data import Profile
 from automl.errors import BundleError
+from automl.export._safe import SKOPS_FILE
+from automl.export._safe import dump_skops
+from automl.export._safe import load_skops
+from automl.export._safe import skops_available
 from automl.export._schema import InputColumn
 from automl.export._schema import check_input
 from automl.search._versions import library_versions
@@ -38,7 +44,8 @@ FORMAT_VERSION = 1
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 PROFILE_FILE = "profile.json"
-REQUIRED = (MODEL_FILE, METADATA_FILE, PROFILE_FILE)
+REQUIRED = (METADATA_FILE, PROFILE_FILE)
+FILES_KEY = "files_sha256"  # {file name inside the bundle: sha256}, model.skops today
 CHECKED_VERSIONS = ("scikit-learn", "numpy", "pandas", "joblib")
 
 
@@ -77,11 +84,13 @@ class Prediction:
 class Bundle:
     """A loaded, verified bundle. Use :meth:`load`; predict with :meth:`predict`."""
 
-    def __init__(self, path: Path, metadata: dict[str, Any], pipeline, profile: Profile):
+    def __init__(self, path: Path, metadata: dict[str, Any], pipeline, profile: Profile,
+                 model_file: str = MODEL_FILE):
         self.path = path
         self.metadata = metadata
         self.pipeline = pipeline
         self.profile = profile
+        self.model_file = model_file  # the file the pipeline was read from
         self.schema = tuple(InputColumn.from_dict(c) for c in metadata["input_schema"])
 
     @property
@@ -93,12 +102,26 @@ class Bundle:
         return tuple(self.metadata["task"].get("classes") or ())
 
     @classmethod
-    def load(cls, path: str | os.PathLike, *, verify: bool = True) -> Bundle:
-        """Load a bundle, refusing a tampered or incomplete one.
+    def load(cls, path: str | os.PathLike, *, verify: bool = True,
+             trust_pickle: bool = False) -> Bundle:
+        """Load a bundle, refusing a tampered, incomplete or unsafe one.
+
+        The model is read from ``model.skops`` (no code runs: only trusted types are
+        rebuilt). A bundle without it (exported before safe bundles, or holding a model
+        whose types are not trusted) loads ``model.joblib``, a pickle that can run any
+        code, and only with ``trust_pickle=True``.
+
+        Args:
+            path: The bundle folder.
+            verify: Check the model files' sha256 and the library versions.
+            trust_pickle: Allow loading model.joblib when there is no model.skops. Pass it
+                only for bundles from a source you trust (or vouched for by a registry).
 
         Raises:
-            BundleError: Not a bundle, a missing file, unknown format version, or a model
-                file whose sha256 differs from the recorded one.
+            BundleError: Not a bundle, a missing file, a link or a file name that leaves
+                the folder, an unknown format version, a model file whose sha256 differs
+                from the recorded one, a model.skops needing untrusted types, or a
+                pickle-only bundle without ``trust_pickle``.
 
         Warns:
             UserWarning: A library version differs from the one the model was saved with.
@@ -106,30 +129,43 @@ class Bundle:
         path = Path(path)
         if not path.is_dir():
             raise BundleError(f"{str(path)!r} is not a bundle folder (no such directory).")
+        check_members(path)
         missing = [f for f in REQUIRED if not (path / f).is_file()]
+        if not (path / SKOPS_FILE).is_file() and not (path / MODEL_FILE).is_file():
+            missing.append(f"{SKOPS_FILE} (or {MODEL_FILE})")
         if missing:
             raise BundleError(f"{str(path)!r} is not a complete bundle: {', '.join(missing)} "
                               "missing. Export the model again.")
         try:
             metadata = json.loads((path / METADATA_FILE).read_text(encoding="utf-8"))
             profile = Profile.from_dict(json.loads((path / PROFILE_FILE).read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BundleError(f"The bundle's metadata is unreadable ({exc}). Export the model again.") from exc
+        if not isinstance(metadata, dict):
+            raise BundleError("The bundle's metadata.json is not a JSON object. Export the model again.")
         if metadata.get("format_version") != FORMAT_VERSION:
             raise BundleError(f"Bundle format {metadata.get('format_version')!r} is not supported "
                               f"by this version (it reads format {FORMAT_VERSION}).")
+        recorded = recorded_files(path, metadata)
+        safe = (path / SKOPS_FILE).is_file()
         if verify:
-            actual = sha256_file(path / MODEL_FILE)
-            if actual != metadata.get("model_sha256"):
-                raise BundleError(
-                    "The bundle's model.joblib does not match its recorded sha256: the file was "
-                    "changed or truncated after export. Refusing to load it; export it again.")
+            if (path / MODEL_FILE).is_file():
+                _check_sha(path, MODEL_FILE, metadata.get("model_sha256"))
+            if safe:
+                _check_sha(path, SKOPS_FILE, recorded.get(SKOPS_FILE))
             _check_versions(metadata.get("versions", {}))
+        if safe:
+            return cls(path, metadata, load_skops(path / SKOPS_FILE), profile, SKOPS_FILE)
+        if not trust_pickle:
+            raise BundleError(
+                f"{str(path)!r} has no {SKOPS_FILE}, only {MODEL_FILE}, a pickle that can run any "
+                "code when loaded. If you trust where the bundle came from, pass --trust-pickle "
+                "(trust_pickle=True); otherwise export it again with this version.")
         try:
             pipeline = joblib.load(path / MODEL_FILE)
         except Exception as exc:  # noqa: BLE001 - unpickling can raise anything
             raise BundleError(f"model.joblib cannot be loaded: {type(exc).__name__}: {exc}") from exc
-        return cls(path, metadata, pipeline, profile)
+        return cls(path, metadata, pipeline, profile, MODEL_FILE)
 
     def predict(self, frame: pd.DataFrame, *, proba: bool = True) -> Prediction:
         """Check rows against the input schema and predict.
@@ -147,6 +183,44 @@ class Bundle:
         else:
             predictions = self.pipeline.predict(X)
         return Prediction(np.asarray(predictions), probabilities, self.classes, tuple(notes))
+
+
+def check_members(folder: Path) -> None:
+    """Refuse a bundle folder that holds symbolic links (its files must be its own)."""
+    for f in sorted(folder.rglob("*")):
+        if f.is_symlink():
+            raise BundleError(
+                f"The bundle holds a symbolic link ({f.relative_to(folder).as_posix()}); a "
+                "bundle's files must be inside its folder. Copy it without links (cp -rL) or "
+                "export it again.")
+
+
+def member_path(folder: Path, name: str) -> Path:
+    """``folder / name`` for a file name recorded in a bundle, refusing one that leaves it."""
+    rel = Path(str(name))
+    target = (folder / rel).resolve()
+    if (not str(name) or rel.is_absolute() or ".." in rel.parts or "\\" in str(name)
+            or not target.is_relative_to(folder.resolve())):
+        raise BundleError(f"The bundle names a file outside its folder ({str(name)!r}); it was "
+                          "edited by hand or made by other code. Export it again.")
+    return target
+
+
+def recorded_files(folder: Path, metadata: dict[str, Any]) -> dict[str, str]:
+    """The {file name: sha256} the metadata records, each name checked to stay inside."""
+    files = metadata.get(FILES_KEY) or {}
+    if not isinstance(files, dict):
+        raise BundleError(f"The bundle's metadata holds a malformed {FILES_KEY!r}. Export it again.")
+    for name in files:
+        member_path(folder, name)
+    return {str(k): str(v) for k, v in files.items()}
+
+
+def _check_sha(folder: Path, name: str, expected: str | None) -> None:
+    if not expected or sha256_file(folder / name) != expected:
+        raise BundleError(
+            f"The bundle's {name} does not match its recorded sha256: the file was changed or "
+            "truncated after export. Refusing to load it; export it again.")
 
 
 def _aligned(proba, model_classes, classes) -> np.ndarray:
@@ -172,8 +246,14 @@ def write_bundle(
     metadata: dict[str, Any],
     profile: Profile,
     extra_files: dict[str, str | bytes],
+    *,
+    pipeline: Any = None,
 ) -> Path:
     """Write a bundle atomically: into a temporary sibling folder, then renamed.
+
+    Besides ``model_path`` (copied as model.joblib) the model is written as model.skops,
+    the safe copy, when its types are all trusted (``pipeline``, or else model_path read
+    back: a file this process wrote). Files are created with the user's umask.
 
     A failure half way (disk full, killed) leaves no folder that looks like a bundle
     under ``out_dir``; an existing bundle there is replaced only once the new one is
@@ -187,13 +267,18 @@ def write_bundle(
         raise BundleError(f"{str(out_dir)!r} exists and is not a bundle; choose an empty or new folder.")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; the bundle follows the umask
     try:
+        for name in extra_files:
+            member_path(tmp, name)
         shutil.copyfile(model_path, tmp / MODEL_FILE)
+        files = _write_safe_copy(tmp, pipeline, model_path)
         metadata = {
             **metadata,
             "format_version": FORMAT_VERSION,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "model_sha256": sha256_file(tmp / MODEL_FILE),
+            FILES_KEY: files,
             "versions": library_versions(),
         }
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=_json_default) + "\n",
@@ -219,6 +304,28 @@ def write_bundle(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _write_safe_copy(tmp: Path, pipeline: Any, model_path) -> dict[str, str]:
+    if not skops_available():
+        warnings.warn("skops is not installed: the bundle gets no model.skops and will load only "
+                      "with --trust-pickle. Install skops and export again.", UserWarning, stacklevel=3)
+        return {}
+    if pipeline is None:
+        pipeline = joblib.load(model_path)  # written by this process a moment ago
+    refused = dump_skops(pipeline, tmp / SKOPS_FILE)
+    if refused:
+        warnings.warn(f"The model needs types that are not on the trusted list ({', '.join(refused)}): "
+                      "the bundle gets no model.skops and will load only with --trust-pickle.",
+                      UserWarning, stacklevel=3)
+        return {}
+    return {SKOPS_FILE: sha256_file(tmp / SKOPS_FILE)}
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(folder: Path) -> None:

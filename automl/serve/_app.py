@@ -7,17 +7,20 @@ Status codes (the body is always JSON with a one-line ``detail``; ``/invocations
 MLflow's ``{"error_code", "message"}`` shape instead):
 
 - 400: the body is not JSON, or not a JSON object of the expected shape;
-- 413: the body is larger than ``max_body_bytes``;
+- 401: a token is set and the request lacks it (every route but ``/health`` and ``/ping``);
+- 408 / 503: the body did not arrive, or the prediction did not finish, within the timeout;
+- 413: the body is larger than ``max_body_bytes``, or holds more than ``max_rows`` rows;
 - 415: ``/invocations`` with a content type other than JSON or CSV;
-- 422: a record misses a column, holds a value of the wrong type, or fails the bundle's
-  schema check (``SchemaError``; ``/invocations`` answers 400 for these, as MLflow does);
-- 500: only for a defect (logged with its traceback), never for bad input.
+- 422: a record misses a column, holds a value of the wrong type (NaN and infinity
+  included), has more than ``max_columns`` keys, fails the bundle's schema check
+  (``SchemaError``), or holds values the model cannot compute with (numbers near the float
+  limit); ``/invocations`` answers 400 for these, as MLflow does;
+- 500: only for a defect (logged with its traceback on the server), never for bad input;
+  the body says so in one line, without a trace or a server path.
 """
 
-import io
 import json
 import logging
-import math
 from typing import Any
 
 import numpy as np
@@ -34,23 +37,41 @@ from automl.errors import ConfigError
 from automl.errors import SchemaError
 from automl.export import Bundle
 from automl.export import Prediction
+from automl.serve._guard import OPEN_PATHS
+from automl.serve._guard import AccessLogMiddleware
+from automl.serve._guard import BearerAuthMiddleware
+from automl.serve._guard import BodyLimitMiddleware
+from automl.serve._guard import TimeoutMiddleware
+from automl.serve._guard import error_response
+from automl.serve._mlflow import MlflowInputError
+from automl.serve._mlflow import invocations_openapi
+from automl.serve._mlflow import mlflow_error
+from automl.serve._mlflow import mlflow_frame
+from automl.serve._mlflow import mlflow_records
+from automl.serve._mlflow import plain as _plain
 from automl.serve._models import ErrorResponse
+from automl.serve._models import MlflowErrorResponse
 from automl.serve._models import record_model
 from automl.serve._models import request_model
 from automl.serve._models import response_model
 
 log = logging.getLogger("automl.serve")
 
-MLFLOW_FORMATS = ("dataframe_records", "dataframe_split", "instances", "inputs")
 MAX_REPORTED_ERRORS = 20
 
 
-def build_app(bundle: Bundle, *, max_body_bytes: int) -> FastAPI:
-    if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 1:
-        raise ConfigError(f"max_body_bytes must be a positive number of bytes, got {max_body_bytes!r}.",
-                          field="max_body_bytes")
+def build_app(bundle: Bundle, *, max_body_bytes: int, token: str | None = None,
+              max_rows: int = 10_000, max_columns: int = 1_000, timeout_s: float = 30.0) -> FastAPI:
+    for name, value in (("max_body_bytes", max_body_bytes), ("max_rows", max_rows),
+                        ("max_columns", max_columns)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{name} must be a positive whole number, got {value!r}.", field=name)
+    if not isinstance(timeout_s, int | float) or not timeout_s > 0:
+        raise ConfigError(f"timeout_s must be a positive number of seconds, got {timeout_s!r}.",
+                          field="timeout_s")
+    max_columns = max(max_columns, len(bundle.schema))
     Record, field_columns = record_model(bundle.schema)
-    PredictRequest = request_model(Record, _input_example(bundle))
+    PredictRequest = request_model(Record, _input_example(bundle), max_rows)
     PredictResponse = response_model(bundle.task, bundle.classes)
     meta = bundle.metadata
     target = meta["task"]["target"]
@@ -64,46 +85,75 @@ def build_app(bundle: Bundle, *, max_body_bytes: int) -> FastAPI:
             "`POST /invocations` speaks MLflow's scoring protocol."),
     )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=max_body_bytes)
+    app.add_middleware(BearerAuthMiddleware, token=token)
+    app.add_middleware(TimeoutMiddleware, timeout_s=float(timeout_s))
+    app.add_middleware(AccessLogMiddleware, model=_model_label(meta))
     errors = {400: {"model": ErrorResponse}, 413: {"model": ErrorResponse},
               422: {"model": ErrorResponse}}
+    mlflow_errors = {code: {"model": MlflowErrorResponse} for code in (400, 413, 415)}
+    if token:
+        errors[401] = {"model": ErrorResponse}
+        mlflow_errors[401] = {"model": MlflowErrorResponse}
+        _declare_bearer(app)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _validation_response(exc.errors())
+        return _validation_response(exc.errors(), max_rows)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:  # same shape as others
-        return JSONResponse({"detail": str(exc.detail), "columns": [], "errors": []},
-                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return error_response(request.url.path, exc.status_code, str(exc.detail),
+                              getattr(exc, "headers", None))
 
     @app.exception_handler(SchemaError)
     async def _schema(request: Request, exc: SchemaError) -> JSONResponse:
         return JSONResponse({"detail": _one_line(exc), "columns": list(exc.columns)}, status_code=422)
 
-    def predict(body) -> JSONResponse:
+    @app.exception_handler(_ModelInputError)
+    async def _model_input(request: Request, exc: _ModelInputError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "columns": [], "errors": []}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _defect(request: Request, exc: Exception) -> JSONResponse:
+        log.error("internal error on %s", request.url.path, exc_info=exc)
+        return error_response(request.url.path, 500, "Internal error while answering the request; "
+                              "the server's log has the details.")
+
+    def predict(request: Request, body) -> JSONResponse:
+        request.state.automl_rows = len(body.records)
+        widest = max(len(field_columns) + len(r.model_extra or {}) for r in body.records)
+        if widest > max_columns:
+            return JSONResponse({"detail": _too_wide(widest, max_columns, len(bundle.schema)),
+                                 "columns": [], "errors": []}, status_code=422)
         rows = [{**{field_columns[k]: getattr(r, k) for k in field_columns}, **(r.model_extra or {})}
                 for r in body.records]
-        prediction = bundle.predict(pd.DataFrame(rows), proba=True)
+        prediction = _scored(bundle, pd.DataFrame(rows))
         return JSONResponse(_predict_payload(prediction))
 
-    predict.__annotations__ = {"body": PredictRequest, "return": JSONResponse}
+    predict.__annotations__ = {"request": Request, "body": PredictRequest, "return": JSONResponse}
     app.post("/predict", response_model=None, summary="Predict rows given as records",
              responses={200: {"model": PredictResponse}, **errors})(predict)
 
     @app.post("/invocations", response_model=None, summary="Predict (MLflow scoring protocol)",
-              openapi_extra=_invocations_openapi(), responses={
+              openapi_extra=invocations_openapi(), responses={
                   200: {"description": '{"predictions": [{"prediction": ..., "proba_<class>": '
-                        '...}, ...]}, as `mlflow models serve` answers for this bundle'}})
+                        '...}, ...]}, as `mlflow models serve` answers for this bundle'},
+                  **mlflow_errors})
     async def invocations(request: Request) -> JSONResponse:
         body = await request.body()
         try:
-            frame = _mlflow_frame(body, request.headers.get("content-type", "application/json"))
-            prediction = await run_in_threadpool(bundle.predict, frame, proba=True)
-        except _MlflowInputError as exc:
-            return _mlflow_error(exc.status, exc.message)
-        except SchemaError as exc:
-            return _mlflow_error(400, _one_line(exc))
-        return JSONResponse({"predictions": _mlflow_records(prediction)})
+            frame = mlflow_frame(body, request.headers.get("content-type", "application/json"))
+            request.state.automl_rows = len(frame)
+            if len(frame) > max_rows:
+                raise MlflowInputError(_too_many(len(frame), max_rows), 413)
+            if frame.shape[1] > max_columns:
+                raise MlflowInputError(_too_wide(frame.shape[1], max_columns, len(bundle.schema)))
+            prediction = await run_in_threadpool(_scored, bundle, frame)
+        except MlflowInputError as exc:
+            return mlflow_error(exc.status, exc.message)
+        except (SchemaError, _ModelInputError) as exc:
+            return mlflow_error(400, _one_line(exc))
+        return JSONResponse({"predictions": mlflow_records(prediction)})
 
     @app.get("/health", summary="Liveness: the model is loaded")
     def health() -> dict[str, Any]:
@@ -125,6 +175,64 @@ def build_app(bundle: Bundle, *, max_body_bytes: int) -> FastAPI:
 
 # -- /predict -----------------------------------------------------------------------------------
 
+class _ModelInputError(ValueError):
+    """Rows that passed the schema check but that the model cannot compute with."""
+
+
+def _scored(bundle: Bundle, frame: pd.DataFrame) -> Prediction:
+    """``bundle.predict``, with numeric failures of the model on these rows made a 4xx.
+
+    Finite numbers near the float limit (1e308) pass every type check, then overflow to
+    infinity inside a scaler or a dot product, and scikit-learn refuses them.
+    """
+    try:
+        with np.errstate(all="ignore"):
+            return bundle.predict(frame, proba=True)
+    except SchemaError:
+        raise
+    except (ValueError, OverflowError, FloatingPointError, ZeroDivisionError) as exc:
+        text = " ".join(str(exc).split())[:160]
+        raise _ModelInputError(
+            f"The model cannot compute with these rows ({type(exc).__name__}: {text}). Check "
+            "them for extreme values, e.g. numbers near 1e308.") from exc
+
+
+def _too_many(rows: int, max_rows: int) -> str:
+    return (f"The request holds {rows:,} rows; this server takes at most {max_rows:,} per "
+            "request. Send fewer rows per request, or start the server with a larger --max-rows.")
+
+
+def _too_wide(keys: int, max_columns: int, n_inputs: int) -> str:
+    return (f"A record has {keys:,} columns; the model reads {n_inputs} and this server accepts "
+            f"at most {max_columns:,} per record. Send only the model's input columns.")
+
+
+def _declare_bearer(app: FastAPI) -> None:
+    """Say in the OpenAPI document that every route but the open ones needs the token."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = generate()
+        doc.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http", "scheme": "bearer"}
+        for path, operations in doc.get("paths", {}).items():
+            if path not in OPEN_PATHS:
+                for operation in operations.values():
+                    operation["security"] = [{"bearer": []}]
+        return doc
+
+    app.openapi = openapi
+
+
+def _model_label(meta: dict[str, Any]) -> str:
+    """Which model answered, for the access log: registry version when known, and the sha."""
+    version = meta.get("model_version") or meta.get("registry_version")
+    sha = str(meta.get("model_sha256") or "")[:12]
+    return f"{version}@sha256:{sha}" if version else f"sha256:{sha}"
+
+
 def _predict_payload(prediction: Prediction) -> dict[str, Any]:
     out: dict[str, Any] = {"predictions": _plain(prediction.predictions)}
     if prediction.probabilities is not None:
@@ -135,20 +243,13 @@ def _predict_payload(prediction: Prediction) -> dict[str, Any]:
     return out
 
 
-def _plain(values: np.ndarray) -> list:
-    """A JSON-safe list: numpy scalars to Python, NaN/inf to null."""
-    def fix(v):
-        if isinstance(v, list):
-            return [fix(x) for x in v]
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        return v.item() if isinstance(v, np.generic) else v
-
-    return [fix(v) for v in np.asarray(values).tolist()]
-
-
-def _validation_response(errors) -> JSONResponse:
+def _validation_response(errors, max_rows: int) -> JSONResponse:
     """One line that says what is wrong, plus the field-level errors (without the input)."""
+    for e in errors:
+        if e.get("type") == "too_long" and tuple(e.get("loc", ())) == ("body", "records"):
+            rows = (e.get("ctx") or {}).get("actual_length") or max_rows + 1
+            return JSONResponse({"detail": _too_many(int(rows), max_rows), "columns": [],
+                                 "errors": []}, status_code=413)
     body_level = [e for e in errors if e.get("type") == "json_invalid" or tuple(e.get("loc", ())) == ("body",)]
     if body_level:
         e = body_level[0]
@@ -198,153 +299,9 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-# -- /invocations (MLflow) ----------------------------------------------------------------------
-
-class _MlflowInputError(Exception):
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def _mlflow_error(status: int, message: str) -> JSONResponse:
-    code = "BAD_REQUEST" if status == 400 else "UNSUPPORTED_MEDIA_TYPE"
-    return JSONResponse({"error_code": code, "message": message}, status_code=status)
-
-
-def _mlflow_frame(body: bytes, content_type: str) -> pd.DataFrame:
-    mime, *params = [p.strip() for p in content_type.split(";")]
-    charset = dict(p.partition("=")[::2] for p in params).get("charset", "utf-8").lower()
-    if charset not in ("utf-8", "utf8"):
-        raise _MlflowInputError("The scoring server only supports UTF-8.", 415)
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _MlflowInputError(f"The body is not UTF-8 text (byte {exc.start}).") from exc
-    if mime == "text/csv":
-        try:
-            frame = pd.read_csv(io.StringIO(text))
-        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise _MlflowInputError(f"The body is not readable CSV: {_one_line(exc)}") from exc
-    elif mime in ("application/json", "") or mime.endswith("+json"):
-        frame = _json_frame(text)
-    else:
-        raise _MlflowInputError(f"Content type {mime!r} is not supported; use application/json "
-                                "(dataframe_records or dataframe_split) or text/csv.", 415)
-    if frame.empty:
-        raise _MlflowInputError("The input has no rows to predict.")
-    frame.columns = [str(c) for c in frame.columns]
-    return frame
-
-
-def _json_frame(text: str) -> pd.DataFrame:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _MlflowInputError(f"The body is not valid JSON ({exc.msg} at line {exc.lineno}, "
-                                f"column {exc.colno}).") from exc
-    if not isinstance(doc, dict):
-        raise _MlflowInputError("The input must be a JSON object with exactly one of the fields "
-                                f"{', '.join(MLFLOW_FORMATS)}.")
-    present = [k for k in MLFLOW_FORMATS if k in doc]
-    if len(present) != 1:
-        raise _MlflowInputError(
-            "The input must be a JSON object with exactly one of the fields "
-            f"{', '.join(MLFLOW_FORMATS)}; got {', '.join(map(repr, doc)) or 'none'}.")
-    key = present[0]
-    data = doc[key]
-    try:
-        if key == "dataframe_split":
-            if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-                raise _MlflowInputError('dataframe_split must be {"columns": [...], "data": [[...], ...]}.')
-            columns = data.get("columns")
-            if isinstance(columns, list) and len(set(map(str, columns))) < len(columns):
-                twice = sorted({str(c) for c in columns if list(map(str, columns)).count(str(c)) > 1})
-                raise _MlflowInputError(f"dataframe_split names column(s) {', '.join(map(repr, twice))} "
-                                        "more than once.")
-            return pd.DataFrame(data["data"], columns=columns, index=data.get("index"))
-        if isinstance(data, list) and all(isinstance(r, dict) for r in data):
-            return pd.DataFrame.from_records(data)
-        if key != "dataframe_records" and isinstance(data, dict) and all(
-                isinstance(v, list) for v in data.values()):
-            return pd.DataFrame(data)
-    except (ValueError, TypeError) as exc:  # ragged rows, columns that do not match the data
-        raise _MlflowInputError(f"{key} does not describe a table: {_one_line(exc)}") from exc
-    raise _MlflowInputError(f"{key} must be a list of records like [{{column: value, ...}}, ...].")
-
-
-def _mlflow_records(prediction: Prediction) -> list[dict[str, Any]]:
-    """Rows as the bundle's MLflow loader returns them: prediction, then proba_<class>."""
-    columns = {"prediction": _plain(prediction.predictions)}
-    if prediction.probabilities is not None:
-        proba = _plain(prediction.probabilities)
-        for j, c in enumerate(prediction.classes):
-            columns[f"proba_{c}"] = [row[j] for row in proba]
-    names = list(columns)
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
-
-
-def _invocations_openapi() -> dict[str, Any]:
-    records = {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}
-    split = {"type": "object", "required": ["columns", "data"], "properties": {
-        "columns": {"type": "array", "items": {"type": "string"}},
-        "data": {"type": "array", "items": {"type": "array", "items": {}}}}}
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": {"oneOf": [
-            {"type": "object", "required": ["dataframe_records"],
-             "properties": {"dataframe_records": records}},
-            {"type": "object", "required": ["dataframe_split"],
-             "properties": {"dataframe_split": split}},
-        ]}},
-        "text/csv": {"schema": {"type": "string"}},
-    }}}
-
-
 def _input_example(bundle: Bundle) -> list[dict[str, Any]]:
     try:
         doc = json.loads((bundle.path / "input_example.json").read_text(encoding="utf-8"))
         return list(doc.get("dataframe_records", []))[:2]
     except (OSError, ValueError, AttributeError):
         return []
-
-
-# -- request body limit -------------------------------------------------------------------------
-
-class BodyLimitMiddleware:
-    """Refuse request bodies over ``max_body_bytes`` with 413, also when sent chunked.
-
-    A pure ASGI middleware (works with any FastAPI >= 0.110): a declared Content-Length over
-    the limit is answered before the body is read; otherwise the body is counted as it
-    arrives and reading stops with 413 as soon as it passes the limit.
-    """
-
-    def __init__(self, app, max_body_bytes: int):
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or ()).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            response = JSONResponse({"detail": self._message(), "columns": [], "errors": []},
-                                    status_code=413)
-            await response(scope, receive, send)
-            return
-        received = 0
-
-        async def limited_receive():
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise HTTPException(status_code=413, detail=self._message())
-            return message
-
-        await self.app(scope, limited_receive, send)
-
-    def _message(self) -> str:
-        return (f"The request body is larger than {self.max_body_bytes:,} bytes. Send fewer rows "
-                "per request, or start the server with a larger --max-body-bytes.")

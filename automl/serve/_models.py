@@ -6,7 +6,7 @@ an absent key is a client error (422), so a typo in a column name is never silen
 
 | column kind            | JSON type accepted                       | wrong type         |
 | ---------------------- | ---------------------------------------- | ------------------ |
-| numeric                | number or numeric string, or null        | 422 (pydantic)     |
+| numeric                | finite number or numeric string, or null | 422 (pydantic)     |
 | categorical            | string (numbers become strings), or null | -                  |
 | boolean (True/False)   | true/false (also "true", 0/1...), or null | 422 (pydantic)    |
 | datetime               | string (ISO 8601 recommended), or null   | 422 (schema check) |
@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Annotated
 from typing import Any
 
+from pydantic import AllowInfNan
 from pydantic import BaseModel
 from pydantic import BeforeValidator
 from pydantic import ConfigDict
@@ -38,7 +39,8 @@ def _not_a_bool(value: Any) -> Any:
     return value
 
 
-Number = Annotated[float | None, BeforeValidator(_not_a_bool)]
+# NaN and infinity (JSON's NaN/Infinity literals, or "inf" as text) are refused: 422.
+Number = Annotated[Annotated[float, AllowInfNan(False)] | None, BeforeValidator(_not_a_bool)]
 
 
 def record_model(schema: tuple[InputColumn, ...]) -> tuple[type[BaseModel], dict[str, str]]:
@@ -58,12 +60,14 @@ def record_model(schema: tuple[InputColumn, ...]) -> tuple[type[BaseModel], dict
     return create_model("Record", __config__=config, **fields), names
 
 
-def request_model(record: type[BaseModel], example: list[dict[str, Any]]) -> type[BaseModel]:
+def request_model(record: type[BaseModel], example: list[dict[str, Any]],
+                  max_rows: int = 10_000) -> type[BaseModel]:
     config = ConfigDict(extra="forbid", title="PredictRequest",
                         json_schema_extra={"examples": [{"records": example}]} if example else None)
     return create_model(
         "PredictRequest", __config__=config,
-        records=(list[record], Field(..., min_length=1, description="The rows to predict.")),
+        records=(list[record], Field(..., min_length=1, max_length=max_rows,
+                                     description=f"The rows to predict (at most {max_rows:,}).")),
     )
 
 
@@ -127,3 +131,10 @@ def _middle(col: InputColumn) -> float | None:
     if isinstance(col.min, int | float) and isinstance(col.max, int | float):
         return round((col.min + col.max) / 2, 4)
     return None
+
+
+class MlflowErrorResponse(BaseModel):
+    """What every 4xx answer of ``/invocations`` holds (MLflow's scoring-server shape)."""
+
+    error_code: str = Field(..., description="BAD_REQUEST, UNAUTHENTICATED, ...")
+    message: str = Field(..., description="What is wrong and what to do, in one line.")

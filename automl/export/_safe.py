@@ -1,0 +1,116 @@
+"""The bundle's safe model file: writing and loading ``model.skops`` against one trusted list.
+
+``model.joblib`` is a pickle: loading it runs whatever code it holds. ``model.skops`` (the
+``skops.io`` format) is a zip of JSON and ``.npy`` arrays (read with ``allow_pickle=False``)
+from which skops rebuilds only objects whose types it is told to trust; it never unpickles.
+
+What is trusted is skops' own default set (scikit-learn estimators, numpy arrays and dtypes,
+scipy sparse matrices, built-in containers) plus :data:`TRUSTED_TYPES` below: the few
+scikit-learn and numpy internals the engine's pipelines hold that skops does not trust by
+default, and the engine's own estimators and functions. Nothing else: a file that needs any
+other type is refused with the type names, before any object is built. The list was read
+off the pipelines of every model family and input style (``tests/security`` rebuilds them
+and fails when a new family needs a type that is not listed here).
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from automl.errors import BundleError
+
+SKOPS_FILE = "model.skops"
+
+ENGINE_TYPES = (
+    "automl.models._ensemble.WeightedEnsemble",
+    "automl.preprocess._transformers.DatetimeFeatures",
+    "automl.preprocess._transformers.ImputeWithIndicators",
+    "automl.preprocess._transformers.text_column",
+    "automl.preprocess._transformers.to_category_strings",
+)
+"""The engine's own estimator classes and the functions its FunctionTransformers call."""
+
+LIBRARY_TYPES = (
+    "functools.partial",  # HistGradientBoosting keeps partial(check_array, ...); its parts are audited
+    "numpy.dtype",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.model_selection._split.KFold",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.tree._tree.Tree",
+    "sklearn.utils.validation.check_array",
+)
+"""scikit-learn and numpy types the engine's pipelines hold that skops does not trust by default."""
+
+TRUSTED_TYPES = ENGINE_TYPES + LIBRARY_TYPES
+
+
+def skops_available() -> bool:
+    try:
+        import skops.io  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def untrusted_types(path: str | os.PathLike) -> list[str]:
+    """Types in a skops file that are neither skops' defaults nor on :data:`TRUSTED_TYPES`.
+
+    Raises:
+        BundleError: The file is not a readable skops file.
+    """
+    import skops.io as sio
+
+    try:
+        found = sio.get_untrusted_types(file=Path(path))
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        raise BundleError(f"{Path(path).name} is not a readable skops file ({type(exc).__name__}). "
+                          "The file was damaged or replaced; export the model again.") from exc
+    return sorted(set(found) - set(TRUSTED_TYPES))
+
+
+def load_skops(path: str | os.PathLike) -> Any:
+    """Load a skops model file, trusting only skops' defaults and :data:`TRUSTED_TYPES`.
+
+    Raises:
+        BundleError: skops is missing, the file is unreadable, or it needs a type that is
+            not trusted (the message names them).
+    """
+    if not skops_available():
+        raise BundleError("Loading model.skops needs the skops package, which is not installed. "
+                          "Install it: pip install skops.")
+    import skops.io as sio
+
+    refused = untrusted_types(path)
+    if refused:
+        raise BundleError(
+            f"{Path(path).name} needs types that are not on the trusted list: {', '.join(refused)}. "
+            "Refusing to load it; the bundle was edited or made by other code. Export it again "
+            "with AutoML Studio.")
+    try:
+        return sio.load(Path(path), trusted=list(TRUSTED_TYPES))
+    except Exception as exc:  # noqa: BLE001 - a damaged file can fail in many ways; none runs code
+        raise BundleError(f"{Path(path).name} cannot be loaded: {type(exc).__name__}: "
+                          f"{' '.join(str(exc).split())[:200]}. Export the model again.") from exc
+
+
+def dump_skops(model: Any, path: str | os.PathLike) -> list[str]:
+    """Write ``model`` as a skops file at ``path`` if it loads back with the trusted list.
+
+    Returns:
+        The types that kept it from being written (empty when written). A model that needs
+        other types (e.g. a family added with ``register_family``) gets no safe file, and
+        its bundle then loads only with an explicit trust in the pickle.
+    """
+    import skops.io as sio
+
+    path = Path(path)
+    sio.dump(model, path)
+    refused = untrusted_types(path)
+    if refused:
+        path.unlink()
+    return refused
