@@ -57,6 +57,15 @@ def _fmt(v, digits=4) -> str:
     return str(v)
 
 
+def _final_line(model: dict) -> str:
+    """How the final model was made (bundles from before it say nothing)."""
+    final = model.get("final")
+    if not final:
+        return "- **Final model**: refit on all rows"
+    reason = f" ({final['reason']})" if final.get("reason") else ""
+    return f"- **Final model**: {final['label']}{reason}"
+
+
 def _markdown(meta, profile: Profile, board: Leaderboard, figures) -> str:
     task, scores, lineage = meta["task"], meta["scores"], meta["lineage"]
     lines = [f"# Model card: predict `{task['target']}`", ""]
@@ -66,6 +75,7 @@ def _markdown(meta, profile: Profile, board: Leaderboard, figures) -> str:
                                                  if task.get("classes") else ""),
               f"- **Model**: {meta['model']['label']} (`{meta['model']['family']}`), trial "
               f"{lineage['trial']} of study `{lineage['study']}`",
+              _final_line(meta["model"]),
               _score_line(scores),
               ]
     if scores.get("holdout") is not None:

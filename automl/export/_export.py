@@ -27,6 +27,7 @@ from automl.records import Leaderboard
 from automl.records import TrialRecord
 from automl.records import keys as K
 from automl.records import load_study
+from automl.search import FinalKind
 from automl.search import RunConfig
 from automl.search import SearchResult
 from automl.search._evaluate import Evaluator
@@ -44,9 +45,10 @@ def export_search_result(result: SearchResult, dataset: Dataset, out_dir: str | 
     board = Leaderboard.from_study(result.study_name, result.storage_url)
     record = next(r for r in board.records if r.number == result.refit.trial_number)
     try:
-        return _assemble(out_dir, result.refit.path, result.prepared, board, record,
-                         result.refit.importances, result.oof.get(record.number), dataset,
-                         result.storage_url)
+        final = result.refit
+        return _assemble(out_dir, final.path, result.prepared, board, record,
+                         final.importances, result.oof.get(record.number), dataset,
+                         result.storage_url, final_kind=(final.kind, final.reason))
     finally:
         Path(result.refit.path).unlink(missing_ok=True)
 
@@ -97,8 +99,9 @@ def export_trial(
     os.close(fd)
     try:
         joblib.dump(pipe, path)
+        kind = FinalKind.ENSEMBLE_REFIT if record.family == "ensemble" else FinalKind.SINGLE_REFIT
         return _assemble(out_dir, path, prepared, board, record, importances, oof, dataset,
-                         storage_url or "")
+                         storage_url or "", final_kind=(kind, "exported from the study"))
     finally:
         Path(path).unlink(missing_ok=True)
 
@@ -134,7 +137,7 @@ def study_dataset(study, data: str | os.PathLike | Dataset | None = None,
 
 def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, record: TrialRecord,
               importances: dict[str, float], oof: np.ndarray | None, dataset: Dataset,
-              storage_url: str) -> Path:
+              storage_url: str, final_kind: tuple[FinalKind, str]) -> Path:
     task = prepared.task
     metric = get_metric(task.metric, task.kind)
     if record.family == "ensemble":
@@ -145,6 +148,8 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
     else:
         family = get_family(record.family)
         model = {"family": family.name, "label": family.label, "params": record.params}
+    kind, reason = final_kind
+    model["final"] = {"kind": kind.value, "label": kind.label, "reason": reason}
     schema = schema_from_profile(prepared.profile, prepared.features)
     metadata: dict[str, Any] = {
         "task": task.to_dict(),

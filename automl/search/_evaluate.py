@@ -111,6 +111,7 @@ class Evaluator:
     def run_trial(
         self, family_name: str, params: dict[str, Any],
         on_fold: Callable[[FoldResult], bool] | None = None,
+        fold_models: list[Pipeline] | None = None,
     ) -> tuple[list[FoldResult], np.ndarray]:
         """Cross-validate one configuration.
 
@@ -118,6 +119,9 @@ class Evaluator:
             family_name: Registry name of the family.
             params: The family's bare params.
             on_fold: Called after each fold; returning False prunes the trial.
+            fold_models: If given, each fold's fitted Pipeline(preprocess, model) is appended
+                to it (the preprocessing fitted on that fold's training rows), so the fold
+                models can be averaged into a final model without any refit.
 
         Returns:
             The fold results and the out-of-fold predictions (probabilities for
@@ -137,8 +141,9 @@ class Evaluator:
         results: list[FoldResult] = []
         oof = None
         for i, (train_idx, valid_idx) in enumerate(p.splits):
-            Xtr, Xva, prep_s = self._transformed(family.style, i)
-            if sp.issparse(Xtr) and not family.accepts_sparse:
+            Xtr, Xva, prep_s, pre = self._transformed(family.style, i)
+            densified = sp.issparse(Xtr) and not family.accepts_sparse
+            if densified:
                 Xtr, Xva = Xtr.toarray(), Xva.toarray()
             model = clone(model_proto)
             t0 = time.perf_counter()
@@ -157,6 +162,8 @@ class Evaluator:
             oof[p.repeat_of(i), valid_idx] = pred
             result = FoldResult(i, score, t1 - t0, t2 - t1, prep_s)
             results.append(result)
+            if fold_models is not None and not densified:
+                fold_models.append(Pipeline([("preprocess", pre), ("model", model)]))
             if on_fold is not None and not on_fold(result):
                 raise TrialPruned
         return results, oof
@@ -167,6 +174,39 @@ class Evaluator:
         pipe = self.build_pipeline(family_name, params, len(p.y))
         pipe.fit(p.X, p.y)
         return pipe
+
+    def bagging_scores(self, family_name: str, params: dict[str, Any]) -> tuple[float, float]:
+        """Which final model scores better for this configuration, measured the way it will
+        be used: (one model fit on a fold's training rows, the average of k models fit on
+        k-fold parts of those rows), each the mean score on the fold's validation rows over
+        the first repeat's k folds. The second mirrors the bagged final model (k fold
+        models of the whole table), the first a refit on all rows.
+        """
+        from automl.models._ensemble import WeightedEnsemble
+
+        p = self.problem
+        family = get_family(family_name)
+        k = max(2, len(p.splits) // max(1, p.repeats))
+        classification = p.task.kind.is_classification
+        single, bagged = [], []
+        for i, (train_idx, valid_idx) in enumerate(p.splits[:k]):
+            Xtr, Xva, _, pre = self._transformed(family.style, i)
+            model = family.make(params, p.context(family.style, len(train_idx))).fit(Xtr, p.y[train_idx])
+            pipe = Pipeline([("preprocess", pre), ("model", model)])
+            y_valid = p.y[valid_idx]
+            single.append(self.metric.score(y_valid, self._predict(pipe, p.X.iloc[valid_idx]),
+                                            p.classes))
+            y_train = p.y[train_idx]
+            inner = _inner_folds(y_train, k, classification, p.seed)
+            members = []
+            for inner_train, _ in inner:
+                rows = train_idx[inner_train]
+                member = self.build_pipeline(family_name, params, len(rows))
+                members.append(member.fit(p.X.iloc[rows], p.y[rows]))
+            bag = WeightedEnsemble(members, [1.0] * len(members))
+            bagged.append(self.metric.score(y_valid, self._predict(bag, p.X.iloc[valid_idx]),
+                                            p.classes))
+        return float(np.mean(single)), float(np.mean(bagged))
 
     def importances(self, pipe: Pipeline, time_cap_s: float = 3.0) -> dict[str, float]:
         """Permutation importance of each input column for a fitted pipeline."""
@@ -185,7 +225,8 @@ class Evaluator:
         return np.asarray(model.predict(X))
 
     def _transformed(self, style: Style, fold: int):
-        """(train, validation, seconds the preprocessing took to fit) for a style and fold."""
+        """(train, validation, seconds the preprocessing took to fit, the fitted preprocessing)
+        for a style and fold."""
         key = (style, fold)
         hit = self._cache.get(key)
         if hit is not None:
@@ -199,7 +240,7 @@ class Evaluator:
         Xtr = pre.fit_transform(p.X.iloc[train_idx], p.y[train_idx])
         seconds = time.perf_counter() - t0
         Xva = pre.transform(p.X.iloc[valid_idx])
-        value = (Xtr, Xva, seconds)
+        value = (Xtr, Xva, seconds, pre)
         size = _nbytes(Xtr) + _nbytes(Xva)
         if size <= CACHE_BYTES:
             self._cache[key] = value
@@ -208,6 +249,18 @@ class Evaluator:
                 _, old = self._cache.popitem(last=False)
                 self._cache_bytes -= _nbytes(old[0]) + _nbytes(old[1])
         return value
+
+
+def _inner_folds(y: np.ndarray, k: int, classification: bool, seed: int):
+    """k folds of a fold's training rows, stratified when every class has k rows."""
+    from sklearn.model_selection import KFold
+    from sklearn.model_selection import StratifiedKFold
+
+    if classification:
+        _, counts = np.unique(y.astype(str), return_counts=True)
+        if counts.min() >= k:
+            return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(y, y.astype(str)))
+    return list(KFold(k, shuffle=True, random_state=seed).split(y))
 
 
 def _align_proba(proba: np.ndarray, model_classes, classes) -> np.ndarray:

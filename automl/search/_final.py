@@ -1,5 +1,17 @@
-"""The final model: the best trial, or a weighted ensemble of the best trials when it scores
-better out of fold, refit on all rows in worker processes before the budget ends."""
+"""The final model: always one when a trial completed, made in the time the promise leaves.
+
+The chain, tried in order until a link gives a model:
+
+1. the weighted ensemble of the best trials, members refit on all rows;
+2. the best trials refit on all rows, one at a time (each only if its refit fits);
+3. the trial's own cross-validation fold models averaged (a bagged model): on disk since the
+   trial ended, so it needs no fit at all; as an ensemble when the members' fold models
+   are kept and there is time to combine them, else the best kept trial alone.
+
+On small tables the order is measured, not assumed: the best trial's fold models are compared
+with a refit on rows neither saw (``Evaluator.bagging_scores``), and when the average of the
+fold models scores at least as well, link 3 comes first.
+"""
 
 from __future__ import annotations
 
@@ -15,48 +27,160 @@ from optuna.trial import TrialState
 from automl.errors import SearchError
 from automl.records import keys as K
 from automl.records._records import TrialRecord
+from automl.search._budget import refit_seconds
 from automl.search._ensemble import EnsemblePlan
 from automl.search._ensemble import select_ensemble
+from automl.search._result import FinalKind
+from automl.search._result import FinalModel
 from automl.search._workers import WorkerPool
 
 POLL_S = 0.1
 COMBINE_S = 1.5  # loading the members and saving the ensemble
 EXPLAIN_MAX_S = 3.0  # permutation importances of the final model, if that much time is left
+MEASURE_MAX_ROWS = 5_000  # bagged vs refit is measured on tables up to this size
+MEASURE_SHARE = 0.5  # of the time left before the final model is due
 
 
 class FinalModelMixin:
-    """Refit stage of ``_Search`` (kept apart: the search loop is long enough)."""
+    """The final-model stage of ``_Search`` (kept apart: the search loop is long enough)."""
 
-    def _refit(self):
-        from automl.search._run import Refit
-
+    def _refit(self) -> FinalModel | None:
         completed = self._completed()
         if not completed:
             self._raise_no_trial()
         self._progress(force=True, phase="refit")
         plan = self._ensemble_plan(completed)
-        pool = WorkerPool(max(1, min(self.config.n_jobs, os.cpu_count() or 1)), self.prepared.full)
+        p = self.prepared
+        sampled = len(p.problem.y) != len(p.full.y)
+        # Unsampled, the search's problem is every row *with* its folds (needed to measure).
+        pool = WorkerPool(max(1, min(self.config.n_jobs, os.cpu_count() or 1)),
+                          p.full if sampled else p.problem)
         try:
-            if plan is not None:
-                refit = self._refit_ensemble(pool, plan, completed, Refit)
-                if refit is not None or self.stop_reason == "cancelled":
-                    return self._explained(pool, refit)
-            left = self._left()
-            candidates = [r for r in completed[:5] if self._refit_estimate(r) <= left]
-            if not candidates:  # nothing of the best fits: the quickest to refit, best effort
-                candidates = [min(completed, key=self._refit_estimate)]
-            for record in candidates:
-                reply = self._run_jobs(pool, [("refit", record.family, record.params)])
-                if reply:
-                    path, seconds, _ = reply[0]
-                    return self._explained(pool, Refit(record.number, record.family,
-                                                       record.params, path, seconds, {}))
+            for attempt in self._chain(pool, plan, completed, measure=not sampled):
+                final = attempt()
                 if self.stop_reason == "cancelled":
                     return None
+                if final is not None:
+                    return self._explained(pool, final)
         finally:
             pool.close()
-        raise SearchError("The best trials could not be refit on all rows within the time "
-                          "budget. Give the run more time or fewer rows.")
+        raise SearchError("No final model could be made within the time budget: the best "
+                          "trials could not be refit and their fold models were not kept. "
+                          "Give the run more time or fewer rows.")
+
+    def _chain(self, pool, plan, completed, measure: bool):
+        best = completed[0]
+        refits = [lambda: self._refit_ensemble(pool, plan, completed),
+                  lambda: self._refit_single(pool, completed)]
+        bagged = [lambda: self._bagged_ensemble(pool, plan, completed),
+                  lambda: self._bagged_single(completed)]
+        choice = self._bagging_verdict(pool, best) if measure else None
+        if choice is not None:
+            self.final_reason = choice[1]
+            if choice[0]:
+                return bagged + refits
+        return refits + bagged
+
+    # -- the links ---------------------------------------------------------------------------
+
+    def _refit_ensemble(self, pool, plan: EnsemblePlan | None, completed) -> FinalModel | None:
+        if plan is None:
+            return None
+        by_number = {r.number: r for r in completed}
+        members = sorted(plan.weights, key=lambda n: -self._refit_estimate(by_number[n]))
+        loads = [0.0] * len(pool.workers)  # longest-first onto the least loaded worker
+        for n in members:
+            i = loads.index(min(loads))
+            loads[i] += self._refit_estimate(by_number[n])
+        if max(loads) + COMBINE_S > self._left():
+            return None
+        replies = self._run_jobs(pool, [("refit", by_number[n].family, by_number[n].params)
+                                        for n in members])
+        if not replies:
+            return None
+        return self._combined(pool, plan, members, by_number, [r[0] for r in replies],
+                              sum(r[1] for r in replies), FinalKind.ENSEMBLE_REFIT)
+
+    def _refit_single(self, pool, completed) -> FinalModel | None:
+        left = self._left()
+        for record in [r for r in completed[:5] if self._refit_estimate(r) <= left]:
+            reply = self._run_jobs(pool, [("refit", record.family, record.params)])
+            if reply:
+                path, seconds, _ = reply[0]
+                return self._final(record.number, record.family, record.params, path, seconds,
+                                   FinalKind.SINGLE_REFIT)
+            if self.stop_reason == "cancelled":
+                return None
+        return None
+
+    def _bagged_ensemble(self, pool, plan: EnsemblePlan | None, completed) -> FinalModel | None:
+        if plan is None or self._left() < COMBINE_S:
+            return None
+        by_number = {r.number: r for r in completed}
+        members = sorted(plan.weights)
+        paths = [self.bags.take(n) for n in members]
+        if not all(paths):
+            for path in filter(None, paths):
+                os.unlink(path)
+            return None
+        return self._combined(pool, plan, members, by_number, paths, 0.0,
+                              FinalKind.ENSEMBLE_BAGGED)
+
+    def _bagged_single(self, completed) -> FinalModel | None:
+        for record in completed:  # the best trial whose fold models were kept
+            path = self.bags.take(record.number)
+            if path is not None:
+                return self._final(record.number, record.family, record.params, path, 0.0,
+                                   FinalKind.BAGGED)
+        return None
+
+    def _combined(self, pool, plan, members, by_number, paths, seconds, kind) -> FinalModel | None:
+        try:
+            combined = self._run_jobs(pool, [("combine", paths, [plan.weights[n] for n in members],
+                                              plan.temperature)])
+        finally:
+            for path in paths:
+                os.unlink(path)
+        if not combined:
+            return None
+        path, combine_s, _ = combined[0]
+        params = {"members": [f"{by_number[n].family}#{n}" for n in members],
+                  "weights": [round(plan.weights[n], 4) for n in members]}
+        if plan.temperature != 1.0:
+            params["temperature"] = round(plan.temperature, 4)
+        return self._final(self.ensemble_number, "ensemble", params, path, seconds + combine_s,
+                           kind)
+
+    def _final(self, number, family, params, path, seconds, kind: FinalKind) -> FinalModel:
+        reason = getattr(self, "final_reason", "")
+        if not reason and kind in (FinalKind.BAGGED, FinalKind.ENSEMBLE_BAGGED):
+            reason = "a refit on all rows did not fit in the time left"
+        return FinalModel(number, family, params, path, seconds, {}, kind, reason)
+
+    # -- bagged or refit: measured ------------------------------------------------------------
+
+    def _bagging_verdict(self, pool, best: TrialRecord) -> tuple[bool, str] | None:
+        """(prefer the fold models?, why), measured on the best trial; None when the table
+        is too large or the measurement would not fit half the time left."""
+        p = self.prepared
+        if len(p.problem.y) > MEASURE_MAX_ROWS or not p.problem.splits or best.family == "ensemble":
+            return None
+        k = len(p.problem.splits) // max(1, p.problem.repeats)
+        per_repeat = ((best.fit_seconds or 0.0) + (best.prep_seconds or 0.0)) / max(
+            1, p.problem.repeats)
+        if per_repeat * k * 1.5 + 0.5 > self._left() * MEASURE_SHARE:
+            return None
+        reply = self._run_jobs(pool, [("measure", best.family, best.params)], with_output=False,
+                               expect="measured")
+        if not reply:
+            return None
+        single, bagged = reply[0]
+        sign = 1 if self.metric.greater_is_better else -1
+        better = sign * bagged >= sign * single
+        verdict = "scored" if better else "scored worse"
+        return better, (f"on rows neither model saw, the average of {k} fold models {verdict} "
+                        f"{self.metric.label} {bagged:.4g} against {single:.4g} for one model "
+                        "fit on all of them")
 
     # -- ensemble ------------------------------------------------------------------------
 
@@ -88,48 +212,16 @@ class FinalModelMixin:
         self.oof[self.ensemble_number] = plan.oof
         return plan
 
-    def _refit_ensemble(self, pool, plan: EnsemblePlan, completed, Refit):
-        by_number = {r.number: r for r in completed}
-        members = sorted(plan.weights, key=lambda n: -self._refit_estimate(by_number[n]))
-        loads = [0.0] * len(pool.workers)  # longest-first onto the least loaded worker
-        for n in members:
-            i = loads.index(min(loads))
-            loads[i] += self._refit_estimate(by_number[n])
-        if max(loads) + COMBINE_S > self._left():
-            return None
-        replies = self._run_jobs(pool, [("refit", by_number[n].family, by_number[n].params)
-                                        for n in members])
-        if not replies:
-            return None
-        paths = [r[0] for r in replies]
-        try:
-            combined = self._run_jobs(pool, [("combine", paths, [plan.weights[n] for n in members],
-                                              plan.temperature)])
-        finally:
-            for path in paths:
-                os.unlink(path)
-        if not combined:
-            return None
-        path, seconds, _ = combined[0]
-        params = {"members": [f"{by_number[n].family}#{n}" for n in members],
-                  "weights": [round(plan.weights[n], 4) for n in members]}
-        if plan.temperature != 1.0:
-            params["temperature"] = round(plan.temperature, 4)
-        return Refit(self.ensemble_number, "ensemble", params, path,
-                     seconds + sum(r[1] for r in replies), {})
-
-    def _explained(self, pool, refit):
-        """The refit with its permutation importances, when the time left allows."""
-        if refit is None:
-            return None
+    def _explained(self, pool, final: FinalModel) -> FinalModel:
+        """The final model with its permutation importances, when the time left allows."""
         # Importances are optional: they may use the budget, not the slack kept for export.
         cap = min(EXPLAIN_MAX_S, self.t0 + self.config.budget_s * 1.02 + 1.0 - time.monotonic())
         if cap < 0.5:
-            return refit
-        reply = self._run_jobs(pool, [("explain", refit.path, cap)], with_output=False)
+            return final
+        reply = self._run_jobs(pool, [("explain", final.path, cap)], with_output=False)
         if not reply:
-            return refit
-        return replace(refit, importances=reply[0][2])
+            return final
+        return replace(final, importances=reply[0][2])
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -146,16 +238,16 @@ class FinalModelMixin:
     def _refit_estimate(self, record: TrialRecord) -> float:
         """Seconds to refit on all rows: model fit plus preprocessing per fold, scaled by rows."""
         per_fold = (record.fit_seconds or 0.0) + (record.prep_seconds or 0.0)
-        fold_fit = per_fold / max(1, len(record.fold_scores))
         p = self.prepared
-        return fold_fit * len(p.full.y) / max(1, len(p.problem.splits[0][0])) * 1.3 + 0.3
+        return refit_seconds(per_fold / max(1, len(record.fold_scores)), len(p.full.y),
+                             len(p.problem.splits[0][0]))
 
-    def _run_jobs(self, pool: WorkerPool, jobs: list[tuple],
-                  with_output: bool = True) -> list[tuple] | None:
+    def _run_jobs(self, pool: WorkerPool, jobs: list[tuple], with_output: bool = True,
+                  expect: str = "refitted") -> list[tuple] | None:
         """Run jobs on the pool's workers until all are done; with ``with_output`` each job
         gets a fresh output path as its last argument (deleted if the jobs do not all succeed).
 
-        Returns (path, seconds, importances) per job in order, or None if one failed, a
+        Returns each job's reply (less its tag ``expect``) in order, or None if one failed, a
         worker died, the deadline passed or the user stopped (every worker is then killed).
         """
         todo = list(enumerate(jobs))
@@ -183,7 +275,7 @@ class FinalModelMixin:
                 for w, msg in pool.poll(min(POLL_S, max(0.0, self._left()))):
                     i = running.pop(id(w))
                     pool.release(w)
-                    if msg[0] != "refitted":
+                    if msg[0] != expect:
                         return None
                     results[i] = msg[1:]
             return [results[i] for i in range(len(jobs))]

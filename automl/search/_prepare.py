@@ -34,6 +34,10 @@ REPEATS_BY_ROWS = ((500, 3), (1000, 2))
 # 5 fits a trial on 40,000 x 9 diamonds leave 15 s room for 2 trials; a holdout, for 10.
 KFOLD_CELLS_PER_BUDGET_S = 6_000
 MIN_HOLDOUT_ROWS = 5_000  # below this a 20% holdout is too small to select on: k-fold
+# Under this budget a run has room for a few fits at most (imports and export take seconds
+# of it): 3 folds, no repeats, unless the user set them, so the first trial ends in time.
+SMALL_BUDGET_S = 10.0
+SMALL_BUDGET_FOLDS = 3
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,9 @@ def prepare(config: RunConfig, dataset: Dataset, profile: Profile | None = None)
         notes.append(f"trials are scored on a sample of {config.max_search_rows:,} rows; the final "
                      f"model is refit on all {len(y):,}")
     splits, cv = _splits(ys, task, config, n_features=len(features))
+    if cv.get("small_budget"):
+        notes.append(f"the {config.budget_s:g} s budget leaves room for {cv['folds']}-fold "
+                     "cross-validation without repeats (set the folds or give more time)")
     if cv["kind"] == "holdout" and len(ys) < config.holdout_rows:
         notes.append(f"trials are scored on a {HOLDOUT_FRACTION:.0%} holdout: {config.cv}-fold "
                      f"cross-validation of {len(ys):,} rows x {len(features)} features would "
@@ -149,6 +156,11 @@ def _splits(y, task: TaskSpec, config: RunConfig, n_features: int = 1):
     else:
         k = min(config.cv, n // 2)
         repeats = config.cv_repeats or _auto_repeats(n)
+        small = config.budget_s < SMALL_BUDGET_S and config.cv_repeats is None
+        if small and (k > SMALL_BUDGET_FOLDS or repeats > 1):
+            k, repeats = min(k, SMALL_BUDGET_FOLDS), 1
+        else:
+            small = False
         if classification and _min_count(y) >= 2:
             k = min(k, _min_count(y))
             splitter = RepeatedStratifiedKFold(n_splits=k, n_repeats=repeats,
@@ -157,6 +169,8 @@ def _splits(y, task: TaskSpec, config: RunConfig, n_features: int = 1):
             splitter = RepeatedKFold(n_splits=k, n_repeats=repeats, random_state=config.seed)
         cv = {"kind": "kfold", "n_splits": k * repeats, "folds": k, "repeats": repeats,
               "rows": n}
+        if small:
+            cv["small_budget"] = True
     labels = y.astype(str) if classification else y
     splits = tuple((tr, va) for tr, va in splitter.split(np.zeros(n), labels))
     return splits, cv

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import collections
 import os
-import statistics
 import time
 import warnings
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 
 import numpy as np
@@ -30,14 +27,20 @@ from automl.models import FamilySpec
 from automl.models import families_for
 from automl.models import get_family
 from automl.records import keys as K
+from automl.search._bags import FoldBags
+from automl.search._budget import estimate_seconds
+from automl.search._budget import final_end
+from automl.search._budget import projected_seconds
+from automl.search._budget import refit_reserve_s
 from automl.search._config import RunConfig
 from automl.search._final import FinalModelMixin
-from automl.search._prepare import Prepared
 from automl.search._prepare import prepare
 from automl.search._recorder import Recorder
+from automl.search._result import SearchResult
 from automl.search._versions import library_versions
 from automl.search._workers import Worker
 from automl.search._workers import WorkerPool
+from automl.search._workers import run_in_background
 from automl.storage import TrialFollower
 from automl.storage import default_storage_url
 from automl.storage import open_storage
@@ -47,39 +50,11 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 
 POLL_S = 0.1
 PROGRESS_EVERY_S = 0.5
-EXPORT_RESERVE_S = 2.0  # writing the bundle and its model card
 HOPELESS_FAILURES = 25  # every one of the first trials failed: stop, say why
 MAX_REASKS = 6  # sampler picks of families that do not fit before choosing one that does
 PULL_EVERY_S = 3.0  # how often trials recorded by other processes are pulled in
+FIRST_TRIALS_MIN_S = 2.0  # the least time the first trials get, whatever startup took
 OVERRUN_TOLERANCE = 0.9  # stop a trial whose projected end is past its deadline by this share
-
-
-@dataclass(frozen=True)
-class Refit:
-    """The chosen trial, fitted on every row and saved with joblib at ``path``."""
-
-    trial_number: int
-    family: str
-    params: dict
-    path: str
-    seconds: float
-    importances: dict[str, float]
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    study_name: str
-    storage_url: str
-    prepared: Prepared
-    n_complete: int
-    n_pruned: int
-    n_failed: int
-    best_trial: int | None
-    best_score: float | None
-    elapsed_s: float
-    stop_reason: str  # budget | n_trials | cancelled | no_more_time
-    refit: Refit | None = None
-    oof: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # trial -> OOF preds
 
 
 def run_search(
@@ -90,6 +65,7 @@ def run_search(
     should_stop: Callable[[], bool] | None = None,
     refit: bool = True,
     started_at: float | None = None,
+    background: Callable[[], None] | None = None,
 ) -> SearchResult:
     """Search model families and hyperparameters within ``config.budget_s``.
 
@@ -105,24 +81,28 @@ def run_search(
         refit: Refit the best trial on all rows at the end.
         started_at: ``time.monotonic()`` when the user's clock started (reading the file
             counts against the budget too).
+        background: Work for a thread of this process once the workers run (e.g. imports
+            the export will need); forks of workers wait for it, so it must be short.
 
     Raises:
         DataError, ConfigError: Bad data or settings.
         SearchError: No trial completed (every one failed, or the budget was too short).
     """
-    return _Search(config, dataset, on_event, should_stop, refit, started_at).run()
+    return _Search(config, dataset, on_event, should_stop, refit, started_at, background).run()
 
 
 class _Search(FinalModelMixin):
-    def __init__(self, config, dataset, on_event, should_stop, refit, started_at):
+    def __init__(self, config, dataset, on_event, should_stop, refit, started_at,
+                 background=None):
         self.t0 = started_at if started_at is not None else time.monotonic()
         self.config = config
         self.dataset = dataset
         self.emit = on_event or (lambda e: None)
         self.should_stop = should_stop or (lambda: False)
         self.want_refit = refit
+        self.background = background
         self.hard_end = self.t0 + config.budget_s
-        self.refit_end = self.t0 + config.budget_s * 1.1 + 5 - EXPORT_RESERVE_S
+        self.refit_end = final_end(self.t0, config.budget_s, 0, 0)  # sized once data is known
         self.running: dict[int, tuple[optuna.Trial, str, list]] = {}  # number -> trial, family, folds
         self.durations: dict[str, list[float]] = collections.defaultdict(list)
         self.fold_fit: dict[int, float] = {}  # trial -> mean fold fit seconds
@@ -135,6 +115,7 @@ class _Search(FinalModelMixin):
         self.best: tuple[float, int] | None = None
         self.last_progress = 0.0
         self.last_pull = 0.0
+        self.first_launch: float | None = None
         self.stop_reason = "budget"
 
     # -- setup -------------------------------------------------------------------------
@@ -142,7 +123,10 @@ class _Search(FinalModelMixin):
     def run(self) -> SearchResult:
         prepared = prepare(self.config, self.dataset)
         self.prepared = prepared
+        self.refit_end = final_end(self.t0, self.config.budget_s, len(prepared.full.y),
+                                   len(prepared.features))
         self.metric = get_metric(prepared.task.metric, prepared.task.kind)
+        self.bags = FoldBags(self.metric.greater_is_better)
         sparse = bool(prepared.problem.plans and next(iter(prepared.problem.plans.values())).text)
         self.families = families_for(prepared.task.kind, self.config.families,
                                      n_rows=len(prepared.problem.y), sparse=sparse)
@@ -161,6 +145,8 @@ class _Search(FinalModelMixin):
         n_workers = min(self.config.n_jobs, os.cpu_count() or 1,
                         self.config.n_trials or self.config.n_jobs)
         self.pool = WorkerPool(max(1, n_workers), prepared.problem)
+        if self.background is not None:
+            run_in_background(self.background)
         try:
             self._loop()
             self._stop_running("stopped by user" if self.stop_reason == "cancelled"
@@ -173,6 +159,7 @@ class _Search(FinalModelMixin):
             self.pool.close()
             self._drain(self.recorder.flush())
             self.recorder.close()
+            self.bags.close()
         self._progress(force=True, phase="done")
         result = SearchResult(
             study_name=self.study.study_name, storage_url=self.storage_url, prepared=prepared,
@@ -291,7 +278,7 @@ class _Search(FinalModelMixin):
             if self.should_stop():
                 self.stop_reason = "cancelled"
                 return
-            search_end = self.hard_end - self._refit_reserve()
+            search_end = self._search_end()
             out_of_time = now >= search_end
             hopeless = (self.counts["failed"] >= HOPELESS_FAILURES
                         and not self.counts["complete"] and not self.counts["pruned"])
@@ -347,6 +334,8 @@ class _Search(FinalModelMixin):
             self.mem.tell(trial, state=TrialState.PRUNED)
         deadline = min(now + self.config.effective_trial_timeout_s, search_end)
         self.recorder.start(trial)  # in the shared study as RUNNING, where storage allows
+        if self.first_launch is None:
+            self.first_launch = now
         self.running[trial.number] = (trial, family.name, [], now)
         self.pool.submit(worker, ("trial", trial.number, family.name, params), deadline)
         return True
@@ -380,13 +369,19 @@ class _Search(FinalModelMixin):
             mean = float(np.mean([f.score for f in folds]))
             trial.report(mean, step=len(folds) - 1)
             more = len(folds) < len(self.prepared.problem.splits)
-            prune = more and (self._projected_overrun(number, worker) or trial.should_prune())
+            # Until one trial completes the run has no model: no pace check stops a trial
+            # then (only its deadline), however slow its first folds look.
+            paced = self.counts["complete"] > 0 and self._projected_overrun(number, worker)
+            prune = more and (paced or trial.should_prune())
             worker.conn.send(("prune",) if prune else ("go",))
             return
         self.pool.release(worker)
         if kind == "done":
             folds[:] = msg[2]
             self.pending_oof[number] = msg[3]
+            path = self.bags.offer(number, family, float(np.mean([f.score for f in folds])))
+            if path is not None:  # before the worker's next trial: its fold models are at hand
+                worker.conn.send(("keep", number, path))
             self._end_running(number, TrialState.COMPLETE)
         elif kind == "pruned":
             folds[:] = msg[2]
@@ -413,7 +408,7 @@ class _Search(FinalModelMixin):
         """
         _, _, folds, started = self.running[number]
         elapsed = time.monotonic() - started
-        projected = elapsed * len(self.prepared.problem.splits) / len(folds)
+        projected = projected_seconds(elapsed, len(folds), len(self.prepared.problem.splits))
         if started + OVERRUN_TOLERANCE * projected <= worker.deadline:
             return False
         limit = self.config.effective_trial_timeout_s
@@ -495,6 +490,8 @@ class _Search(FinalModelMixin):
             mem_number, family, status, value, scores, duration, message, fit_s = payload
             if mem_number in self.pending_oof:
                 self.oof[number] = self.pending_oof.pop(mem_number)
+            if mem_number is not None:
+                self.bags.committed(mem_number, number)
             if status == "complete":
                 self.fold_fit[number] = fit_s / len(scores)
                 self.scores[number] = value
@@ -527,16 +524,24 @@ class _Search(FinalModelMixin):
 
     # -- time ------------------------------------------------------------------------------
 
+    def _search_end(self) -> float:
+        """When the search stops starting and running trials: the budget less the refit's
+        share, once a trial has completed.
+
+        Until then the run has no model, so trials may go on until the final model is due
+        (the promise leaves that slack after the budget), and the first ones get at least
+        the budget's length (``FIRST_TRIALS_MIN_S`` or more) even on a machine so loaded
+        that starting up used the slack: a model a little late is better than none.
+        """
+        if self.counts["complete"]:
+            return self.hard_end - self._refit_reserve()
+        start = self.first_launch if self.first_launch is not None else time.monotonic()
+        return max(self.refit_end, start + max(FIRST_TRIALS_MIN_S, self.config.budget_s))
+
     def _estimate(self, family: FamilySpec) -> float | None:
         """Expected seconds of one trial of this family, from what was seen so far."""
-        seen = self.durations.get(family.name)
-        if seen:
-            return statistics.median(seen)
-        known = [(get_family(f).cost, statistics.median(d)) for f, d in self.durations.items() if d]
-        if not known:
-            return None
-        per_cost = statistics.median(d / c for c, d in known)
-        return per_cost * family.cost
+        costs = {f.name: f.cost for f in self.families}
+        return estimate_seconds(family.name, costs, self.durations)
 
     def _refit_reserve(self) -> float:
         """Time kept for the final refit: the best trial's, or three of the best side by
@@ -544,12 +549,11 @@ class _Search(FinalModelMixin):
         if not self.want_refit or self.best is None or self.best[1] not in self.fold_fit:
             return 0.0
         p = self.prepared
-        scale = len(p.full.y) / max(1, len(p.problem.splits[0][0])) * 1.3
         sign = -1 if self.metric.greater_is_better else 1
         top = sorted(self.fold_fit, key=lambda n: sign * self.scores.get(n, 0.0))[:3]
-        single = self.fold_fit[self.best[1]] * scale
-        several = sum(self.fold_fit[n] for n in top) * scale / max(1, self.config.n_jobs)
-        return min(self.config.budget_s * 0.5, max(single, several) + 1.0)
+        return refit_reserve_s(self.fold_fit[self.best[1]], [self.fold_fit[n] for n in top],
+                               len(p.full.y), len(p.problem.splits[0][0]), self.config.n_jobs,
+                               self.config.budget_s)
 
 
 def _compatible(trial, families) -> optuna.trial.FrozenTrial:

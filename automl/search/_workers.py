@@ -8,20 +8,26 @@ is shared copy-on-write instead of pickled.
 
 Protocol (tuples over a Pipe):
   parent -> worker: ("trial", number, family, params) | ("refit", family, params, path)
+                    | ("keep", number, path): save the fold models of trial ``number`` (the
+                      worker's last completed trial) at ``path`` as one averaged model
                     | ("combine", member paths, weights, temperature, path)
-                    | ("explain", model path, time cap) | ("exit",)
+                    | ("explain", model path, time cap) | ("measure", family, params)
+                    | ("exit",)
   worker -> parent: ("fold", number, FoldResult) then waits for ("go",) or ("prune",)
                     ("done", number, [FoldResult], oof) | ("pruned", number, [FoldResult])
                     ("failed", number, error_type, message)
                     ("refitted", path, seconds, importances) | ("refit_failed", error_type, message)
+                    ("measured", single score, bagged score) | ("measure_failed", type, message)
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing as mp
 import os
 import signal
+import threading
 import time
 import traceback
 import warnings
@@ -37,6 +43,24 @@ from automl.search._evaluate import Problem
 from automl.search._evaluate import TrialPruned
 
 MAX_MESSAGE = 2000
+# Held while a worker is forked, and by any thread of the parent that imports modules while
+# workers exist (``run_in_background``): a fork in the middle of another thread's import
+# gives the child a held import lock, and the child hangs at its first import.
+FORK_LOCK = threading.Lock()
+
+
+def run_in_background(work) -> threading.Thread:
+    """Run ``work()`` on a daemon thread that no worker fork interrupts."""
+    def guarded() -> None:
+        with FORK_LOCK:
+            try:
+                work()
+            except Exception:  # noqa: BLE001 - optional work; the run does not depend on it
+                logging.getLogger(__name__).debug("background work failed", exc_info=True)
+
+    thread = threading.Thread(target=guarded, name="automl-background", daemon=True)
+    thread.start()
+    return thread
 
 
 def _context() -> mp.context.BaseContext:
@@ -65,6 +89,7 @@ def _worker_main(conn: Connection, problem: Problem) -> None:
 
     threadpool_limits(threads)
     evaluator = Evaluator(problem)
+    last: tuple[int, list] = (-1, [])  # the last completed trial and its fold models
     while True:
         try:
             msg = conn.recv()
@@ -73,29 +98,62 @@ def _worker_main(conn: Connection, problem: Problem) -> None:
         if msg[0] == "exit":
             return
         if msg[0] == "trial":
-            _run_trial(conn, evaluator, *msg[1:])
+            last = (-1, [])  # drop the previous trial's fold models before fitting new ones
+            last = _run_trial(conn, evaluator, *msg[1:])
+        elif msg[0] == "keep":
+            _keep(last, *msg[1:])
         elif msg[0] == "refit":
             _refit(conn, evaluator, *msg[1:])
         elif msg[0] == "combine":
             _combine(conn, evaluator, *msg[1:])
         elif msg[0] == "explain":
             _explain(conn, evaluator, *msg[1:])
+        elif msg[0] == "measure":
+            _measure(conn, evaluator, *msg[1:])
 
 
-def _run_trial(conn: Connection, evaluator: Evaluator, number: int, family: str, params) -> None:
+def _run_trial(conn: Connection, evaluator: Evaluator, number: int, family: str,
+               params) -> tuple[int, list]:
+    """Score one trial; returns (number, fold models) when it completed, else (-1, [])."""
     def on_fold(result) -> bool:
         conn.send(("fold", number, result))
         return conn.recv()[0] == "go"
 
     folds: list = []
+    models: list = []
     try:
-        folds, oof = evaluator.run_trial(family, params, on_fold=_collect(folds, on_fold))
+        folds, oof = evaluator.run_trial(family, params, on_fold=_collect(folds, on_fold),
+                                         fold_models=models)
     except TrialPruned:
         conn.send(("pruned", number, folds))
     except Exception as exc:  # noqa: BLE001 - any model error is recorded, the search goes on
         conn.send(("failed", number, type(exc).__name__, _message(exc)))
     else:
         conn.send(("done", number, folds, oof))
+        if len(models) == len(folds):
+            return number, models
+    return -1, []
+
+
+def _keep(last: tuple[int, list], number: int, path: str) -> None:
+    """Save the fold models of the last completed trial as one equally weighted average.
+
+    Written to a temporary name and renamed, so ``path`` exists only once it is complete
+    (the parent may kill this worker at any moment). Nothing is written when the fold
+    models are not at hand (the trial was not this worker's last, or one fold densified).
+    """
+    from automl.models._ensemble import WeightedEnsemble
+
+    done, models = last
+    if done != number or not models:
+        return
+    partial = path + ".partial"
+    try:
+        joblib.dump(WeightedEnsemble(models, [1.0] * len(models)), partial)
+        os.replace(partial, path)
+    except Exception:  # noqa: BLE001 - no file means no bagged fallback for this trial
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
 
 
 def _collect(folds: list, on_fold):
@@ -140,6 +198,14 @@ def _explain(conn: Connection, evaluator: Evaluator, model_path: str, time_cap_s
         conn.send(("refit_failed", type(exc).__name__, _message(exc)))
 
 
+def _measure(conn: Connection, evaluator: Evaluator, family: str, params) -> None:
+    """Bagged fold models against a refit for one configuration (see bagging_scores)."""
+    try:
+        conn.send(("measured", *evaluator.bagging_scores(family, params)))
+    except Exception as exc:  # noqa: BLE001 - the parent falls back to its rule
+        conn.send(("measure_failed", type(exc).__name__, _message(exc)))
+
+
 def _message(exc: BaseException) -> str:
     text = str(exc).strip() or repr(exc)
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
@@ -167,7 +233,8 @@ class WorkerPool:
     def _spawn(self) -> Worker:
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(target=_worker_main, args=(child, self._problem), daemon=True)
-        proc.start()
+        with FORK_LOCK:
+            proc.start()
         child.close()
         return Worker(proc, parent)
 

@@ -1,0 +1,96 @@
+"""Fold models kept on disk: the final model that needs no refit.
+
+Every completed trial has fitted one model per fold. Averaged, those fold models are a
+complete model of the whole table (a bagged model, the way AutoGluon ships its fold models),
+available the moment the trial ends. The search keeps them for the few trials that could
+become the final model (the best few overall and the best of each family), so a run whose
+refit cannot fit the time left still ends with a model, and on small tables the average of
+the fold models can be chosen because it scores better than a refit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+
+KEEP_TOP = 3  # trials kept besides each family's best
+WAIT_S = 3.0  # for fold models a worker is still writing when the final model is chosen
+START_S = 1.0  # a worker starts writing within this long of the request
+
+
+@dataclass(frozen=True)
+class Kept:
+    score: float
+    family: str
+    path: str
+    offered: float  # time.monotonic() of the request
+
+
+class FoldBags:
+    """Which trials' fold models are saved, and where; the folder goes with ``close``."""
+
+    def __init__(self, greater_is_better: bool):
+        self._sign = 1.0 if greater_is_better else -1.0
+        self._dir = tempfile.mkdtemp(prefix="automl-folds-")
+        self._kept: dict[int, Kept] = {}  # sampler trial number -> kept fold models
+        self._study: dict[int, int] = {}  # study trial number -> sampler trial number
+
+    def offer(self, number: int, family: str, score: float) -> str | None:
+        """A path to save trial ``number``'s fold models at, if it is worth keeping; the
+        trials it pushes out of the kept set lose their files."""
+        better = [k for k in self._kept.values() if self._sign * k.score >= self._sign * score]
+        family_best = all(k.family != family or self._sign * score > self._sign * k.score
+                          for k in self._kept.values())
+        if len(better) >= KEEP_TOP and not family_best:
+            return None
+        path = os.path.join(self._dir, f"trial-{number}.joblib")
+        self._kept[number] = Kept(score, family, path, time.monotonic())
+        self._forget_surplus()
+        return path
+
+    def committed(self, number: int, study_number: int) -> None:
+        """The recorder gave sampler trial ``number`` its study number."""
+        if number in self._kept:
+            self._study[study_number] = number
+
+    def path(self, study_number: int) -> str | None:
+        """The saved fold models of a study trial, if they are on disk."""
+        kept = self._kept.get(self._study.get(study_number, -1))
+        return kept.path if kept and os.path.exists(kept.path) else None
+
+    def take(self, study_number: int, wait_s: float = WAIT_S) -> str | None:
+        """Move a trial's saved fold models out of the folder (it survives ``close``),
+        waiting up to ``wait_s`` for a worker still writing them."""
+        kept = self._kept.get(self._study.get(study_number, -1))
+        if kept is None:
+            return None
+        give_up = time.monotonic() + wait_s
+        while not os.path.exists(kept.path):
+            now = time.monotonic()
+            # Written, being written, or just asked for (the worker starts when it reads
+            # the request); otherwise its worker died before writing.
+            coming = os.path.exists(kept.path + ".partial") or now < kept.offered + START_S
+            if now >= give_up or not coming:
+                return None
+            time.sleep(0.02)
+        fd, out = tempfile.mkstemp(prefix="automl-bagged-", suffix=".joblib")
+        os.close(fd)
+        os.replace(kept.path, out)
+        return out
+
+    def close(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _forget_surplus(self) -> None:
+        ranked = sorted(self._kept, key=lambda n: -self._sign * self._kept[n].score)
+        best_of_family: dict[str, int] = {}
+        for n in ranked:
+            best_of_family.setdefault(self._kept[n].family, n)
+        keep = set(ranked[:KEEP_TOP]) | set(best_of_family.values())
+        for n in [n for n in self._kept if n not in keep]:
+            kept = self._kept.pop(n)
+            if os.path.exists(kept.path):  # a file still being written is swept by close()
+                os.unlink(kept.path)

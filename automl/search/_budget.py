@@ -1,0 +1,73 @@
+"""The budget arithmetic of a run, as pure functions of what was measured.
+
+The promise: a run ends, bundle on disk, within ``budget_s * 1.1 + 5`` seconds of the process
+start. The search aims at ``budget_s``; the slack above it is for the final model and the
+export, and for the first trial of a run that has nothing to export yet.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from collections.abc import Sequence
+
+PROMISE_FACTOR = 1.1
+PROMISE_SLACK_S = 5.0
+# Writing the bundle: the model file, profile, model card with its plots, MLflow files.
+# Measured (docs/benchmarks.md): about 1.2 s on a small table, plus the pickling and the
+# plots' share that grows with the rows (about 1 s per 100,000 rows x 10 features).
+EXPORT_BASE_S = 1.5
+EXPORT_S_PER_MILLION_CELLS = 1.0
+SAFETY_S = 0.5  # scheduling and process teardown
+REFIT_SCALE = 1.3  # a refit on all rows costs more than its share of rows suggests
+REFIT_OVERHEAD_S = 0.3
+
+
+def promise_end(t0: float, budget_s: float) -> float:
+    """The monotonic time by which the run must have written its bundle."""
+    return t0 + budget_s * PROMISE_FACTOR + PROMISE_SLACK_S
+
+
+def export_reserve_s(n_rows: int, n_features: int) -> float:
+    """Seconds kept at the end for writing the bundle of a table of this size."""
+    return EXPORT_BASE_S + EXPORT_S_PER_MILLION_CELLS * n_rows * max(1, n_features) / 1e6
+
+
+def final_end(t0: float, budget_s: float, n_rows: int, n_features: int) -> float:
+    """The time by which the final model must be on disk, leaving room to export it."""
+    return promise_end(t0, budget_s) - export_reserve_s(n_rows, n_features) - SAFETY_S
+
+
+def refit_seconds(fold_fit_s: float, n_full: int, n_fold_train: int) -> float:
+    """Expected seconds to refit on ``n_full`` rows a model whose fit (preprocessing
+    included) took ``fold_fit_s`` on a fold of ``n_fold_train`` rows."""
+    return fold_fit_s * n_full / max(1, n_fold_train) * REFIT_SCALE + REFIT_OVERHEAD_S
+
+
+def refit_reserve_s(best_fold_fit_s: float, top_fold_fit_s: Sequence[float], n_full: int,
+                    n_fold_train: int, n_jobs: int, budget_s: float) -> float:
+    """Time the search leaves for the final refit: the best trial's refit, or the top
+    trials' refits side by side on ``n_jobs`` workers (a likely ensemble), whichever is
+    longer, and never more than half the budget."""
+    single = refit_seconds(best_fold_fit_s, n_full, n_fold_train)
+    several = sum(refit_seconds(s, n_full, n_fold_train) for s in top_fold_fit_s) / max(1, n_jobs)
+    return min(budget_s * 0.5, max(single, several) + 1.0)
+
+
+def projected_seconds(elapsed_s: float, folds_done: int, n_folds: int) -> float:
+    """A trial's whole duration at the pace of its first ``folds_done`` folds."""
+    return elapsed_s * n_folds / max(1, folds_done)
+
+
+def estimate_seconds(family: str, costs: Mapping[str, float],
+                     durations: Mapping[str, Sequence[float]]) -> float | None:
+    """Expected seconds of one trial of ``family``: the median of its own trials, else the
+    median seconds per unit of cost of the families seen so far, times its cost hint;
+    None before any trial ended."""
+    seen = durations.get(family)
+    if seen:
+        return statistics.median(seen)
+    known = [(costs[f], statistics.median(d)) for f, d in durations.items() if d and f in costs]
+    if not known:
+        return None
+    return statistics.median(d / c for c, d in known) * costs[family]

@@ -1,0 +1,69 @@
+"""What a search returns: the counts, the best trial and the final model."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from dataclasses import field
+
+import numpy as np
+
+from automl.search._prepare import Prepared
+
+
+class FinalKind(enum.StrEnum):
+    """How the final model was made."""
+
+    ENSEMBLE_REFIT = "ensemble_refit"  # the ensemble's members refit on all rows
+    SINGLE_REFIT = "single_refit"  # one trial refit on all rows
+    ENSEMBLE_BAGGED = "ensemble_bagged"  # the ensemble's members as their fold models
+    BAGGED = "bagged"  # one trial's cross-validation fold models, averaged
+
+    @property
+    def label(self) -> str:
+        return {
+            "ensemble_refit": "ensemble of the best trials, each refit on all rows",
+            "single_refit": "the trial refit on all rows",
+            "ensemble_bagged": "ensemble of the best trials, each as the average of its "
+                               "cross-validation fold models",
+            "bagged": "the average of the trial's cross-validation fold models (no refit)",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class FinalModel:
+    """The final model, saved with joblib at ``path``.
+
+    Attributes:
+        trial_number: The trial it stands for (an ensemble has a trial of its own).
+        kind: How it was made; ``reason`` says why this kind (in the user's words).
+        seconds: Time spent making it after the search.
+    """
+
+    trial_number: int
+    family: str
+    params: dict
+    path: str
+    seconds: float
+    importances: dict[str, float]
+    kind: FinalKind = FinalKind.SINGLE_REFIT
+    reason: str = ""
+
+
+Refit = FinalModel  # the name it had before bagged fold models could be the final model
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    study_name: str
+    storage_url: str
+    prepared: Prepared
+    n_complete: int
+    n_pruned: int
+    n_failed: int
+    best_trial: int | None
+    best_score: float | None
+    elapsed_s: float
+    stop_reason: str  # budget | n_trials | cancelled | no_more_time
+    refit: FinalModel | None = None
+    oof: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # trial -> OOF preds

@@ -1,0 +1,180 @@
+"""The final-model chain: every link is forced once and gives a bundle that predicts.
+
+Links: ensemble refit, single refit, the ensemble of the members' fold models, one trial's
+fold models; bagged vs refit is measured on small tables and the verdict orders the chain.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.base import ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+
+from automl.data import load_dataset
+from automl.export import Bundle
+from automl.export import export_search_result
+from automl.models import FamilySpec
+from automl.models import register_family
+from automl.models._families import ALL
+from automl.preprocess import Style
+from automl.search import FinalKind
+from automl.search import RunConfig
+from automl.search import run_search
+from automl.search import _final
+from automl.search._ensemble import EnsemblePlan
+from automl.search._evaluate import Evaluator
+from automl.search._prepare import prepare
+
+FULL_ROWS = 90
+
+
+class _SlowRefit(ClassifierMixin, BaseEstimator):
+    """Fits in an instant on a fold, but a refit on all rows takes a minute."""
+
+    def fit(self, X, y):
+        if X.shape[0] >= FULL_ROWS:
+            time.sleep(60)
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+
+register_family(FamilySpec("slowrefit", "Slow refit", "test double", ALL, Style.SCALED,
+                           lambda t, c: {}, {}, lambda p, c: _SlowRefit()))
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=FULL_ROWS)
+    return load_dataset(pd.DataFrame({"x": x, "z": rng.normal(size=FULL_ROWS),
+                                      "y": np.where(x + rng.normal(scale=0.5, size=FULL_ROWS) > 0,
+                                                    "a", "b")}))
+
+
+def _config(storage_url, **kw):
+    base = dict(target="y", cv=3, cv_repeats=1, storage_url=storage_url, study_name="final",
+                budget_s=20, n_trials=4)
+    return RunConfig(**{**base, **kw})
+
+
+def _exported(result, dataset, tmp_path) -> dict:
+    out = export_search_result(result, dataset, tmp_path / "bundle")
+    bundle = Bundle.load(out, trust_pickle=True)  # the test doubles are not trusted types
+    proba = bundle.predict(dataset.frame.drop(columns="y")).probabilities
+    assert proba.shape == (FULL_ROWS, 2) and np.allclose(proba.sum(axis=1), 1.0)
+    return json.loads((out / "metadata.json").read_text())
+
+
+def test_a_refit_that_cannot_finish_falls_back_to_the_fold_models(monkeypatch, data, storage_url,
+                                                                  tmp_path):
+    monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)  # the rule, not the measurement
+    config = _config(storage_url, families=("slowrefit",), budget_s=2, n_trials=2)
+    result = run_search(config, data)
+    assert result.refit.kind is FinalKind.BAGGED
+    assert "did not fit" in result.refit.reason
+    meta = _exported(result, data, tmp_path)
+    assert meta["model"]["final"]["kind"] == "bagged"
+    card = (tmp_path / "bundle" / "model_card.md").read_text()
+    assert "fold models" in card
+
+
+def test_a_refit_that_fits_is_the_final_model(monkeypatch, data, storage_url, tmp_path):
+    monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
+    monkeypatch.setattr(_final, "select_ensemble", lambda *a, **k: None)
+    result = run_search(_config(storage_url, families=("linear",)), data)
+    assert result.refit.kind is FinalKind.SINGLE_REFIT
+    assert _exported(result, data, tmp_path)["model"]["final"]["kind"] == "single_refit"
+
+
+def _two_member_plan(oofs, scores, y, metric, classes, splits, seed, families):
+    """An ensemble of the two best trials, whatever the selection would say."""
+    sign = -1 if metric.greater_is_better else 1
+    a, b = sorted(oofs, key=lambda n: sign * scores[n])[:2]
+    oof = (np.asarray(oofs[a], dtype=float) + np.asarray(oofs[b], dtype=float)) / 2
+    return EnsemblePlan({a: 0.5, b: 0.5}, scores[a], (scores[a],), oof)
+
+
+@pytest.mark.parametrize("refit_fits, kind", [(True, FinalKind.ENSEMBLE_REFIT),
+                                              (False, FinalKind.ENSEMBLE_BAGGED)])
+def test_an_ensemble_is_refit_or_made_of_its_members_fold_models(monkeypatch, data, storage_url,
+                                                                 tmp_path, refit_fits, kind):
+    monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
+    monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
+    if not refit_fits:
+        monkeypatch.setattr(_final.FinalModelMixin, "_refit_estimate", lambda self, r: 1e9)
+    result = run_search(_config(storage_url, families=("linear", "tree")), data)
+    assert result.refit.kind is kind and result.refit.family == "ensemble"
+    assert _exported(result, data, tmp_path)["model"]["final"]["kind"] == kind.value
+
+
+@pytest.mark.parametrize("scores, first", [((0.6, 0.9), "bagged"), ((0.9, 0.6), "refit")])
+def test_the_measured_verdict_orders_the_chain(monkeypatch, data, storage_url, scores, first):
+    monkeypatch.setattr(_final, "select_ensemble", lambda *a, **k: None)
+    monkeypatch.setattr(Evaluator, "bagging_scores", lambda self, family, params: scores)
+    result = run_search(_config(storage_url, families=("linear",), metric="roc_auc"), data)
+    expected = FinalKind.BAGGED if first == "bagged" else FinalKind.SINGLE_REFIT
+    assert result.refit.kind is expected
+    assert "fold models" in result.refit.reason and "0.9" in result.refit.reason
+
+
+def test_bagging_scores_compare_a_fold_model_with_the_average_of_inner_fold_models(data):
+    config = RunConfig(target="y", cv=3, cv_repeats=1, budget_s=20)
+    problem = prepare(config, data).problem
+    evaluator = Evaluator(problem)
+    params = {"C": 1.0, "l1_ratio": 0.0, "class_weight": "none"}
+    folds, _ = evaluator.run_trial("linear", params)
+    single, bagged = evaluator.bagging_scores("linear", params)
+    # The single model is the trial's own fold model, so it scores the trial's CV score.
+    assert single == pytest.approx(np.mean([f.score for f in folds]))
+    assert np.isfinite(bagged) and bagged != single  # three other models, other predictions
+
+
+def test_fold_models_are_kept_only_for_trials_that_could_be_final(tmp_path):
+    from automl.search._bags import KEEP_TOP
+    from automl.search._bags import FoldBags
+
+    bags = FoldBags(greater_is_better=True)
+    try:
+        paths = {}
+        for n, (family, score) in enumerate([("a", 0.5), ("a", 0.9), ("b", 0.1), ("a", 0.8),
+                                             ("a", 0.7), ("a", 0.95), ("a", 0.2)]):
+            path = bags.offer(n, family, score)
+            if path:
+                paths[n] = path
+                with open(path, "wb") as f:
+                    f.write(b"x")
+                bags.committed(n, 100 + n)
+        assert 6 not in paths  # 0.2 of family a: neither top three nor its family's best
+        on_disk = {n for n in paths if bags.path(100 + n)}
+        assert on_disk == {5, 1, 3, 2}  # top three, and family b's only trial
+        assert len(on_disk) == KEEP_TOP + 1
+        moved = bags.take(105)
+        assert moved and open(moved, "rb").read() == b"x"
+    finally:
+        bags.close()
+    assert bags.path(101) is None  # the folder went with close
+
+
+def test_the_preprocessing_cache_stays_within_its_memory_bound(monkeypatch, frame_of):
+    from automl.search import _evaluate
+
+    dataset = load_dataset(frame_of("binary", n=200))
+    problem = prepare(RunConfig(target="target", cv=5, cv_repeats=1), dataset).problem
+    one_fold = sum(_evaluate._nbytes(m) for m in Evaluator(problem)._transformed(Style.SCALED, 0)[:2])
+    monkeypatch.setattr(_evaluate, "CACHE_BYTES", int(one_fold * 2.5))
+    evaluator = Evaluator(problem)
+    evaluator.run_trial("linear", {"C": 1.0, "l1_ratio": 0.0,
+                                   "class_weight": "none"})
+    assert evaluator._cache_bytes <= _evaluate.CACHE_BYTES
+    assert len(evaluator._cache) == 2  # the oldest folds were evicted, the newest kept
+    assert list(evaluator._cache) == [(Style.SCALED, 3), (Style.SCALED, 4)]
