@@ -8,6 +8,7 @@ import time
 _T0 = time.monotonic()  # the budget promise counts from process start, imports included
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
@@ -149,6 +150,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    code = _dispatch(args)
+    if argv is None and args.command == "run":
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process without the interpreter's teardown.
+
+    A run's promise counts to the process exit, and freeing a search's modules and data
+    took 0.5-2 s (2 s on a loaded 2-core machine) after the bundle was on disk. Everything
+    that matters is written and closed by then (the bundle, the study's last commit, the
+    worker processes); the output streams and log handlers are flushed here. Only for the
+    command itself (``main()`` called with no arguments), never for an in-process caller.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
+def _dispatch(args) -> int:
     try:
         import optuna
 
