@@ -1,4 +1,9 @@
-"""Step 7, History: the studies in a storage; open one to see its results again."""
+"""Step 7, History: the studies in a storage; open one to see its results again.
+
+Selecting a study shows it live below the list: progress, the trials running now and on
+which worker (``host:pid``), and the leaderboard, re-read in the background. That is how a
+study fed by ``automl worker`` processes on other machines (PostgreSQL) is watched.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,13 @@ from PySide6.QtWidgets import QLineEdit
 from PySide6.QtWidgets import QPushButton
 
 from app.controllers.history import HistoryController
+from app.models.leaderboard_model import COL_RANK
+from app.models.leaderboard_model import LeaderboardProxyModel
 from app.models.studies_model import INFO_ROLE
 from app.pages.base import Page
 from app.pages.base import make_table
 from app.pages.base import row
+from app.pages.base import section_label
 
 
 class HistoryPage(Page):
@@ -43,8 +51,9 @@ class HistoryPage(Page):
         for col, width in enumerate((250, 64, 100, 80, 110, 90, 160)):
             header.resizeSection(col, width)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self.body.addWidget(self.table, 1)
+        self._add_live_view(history)
         self.open_button = QPushButton("Open study")
         self.open_button.setObjectName("primary")
         self.open_button.clicked.connect(self.open_selected)
@@ -60,6 +69,55 @@ class HistoryPage(Page):
 
     def on_shown(self) -> None:
         self.refresh()
+
+    def _add_live_view(self, history: HistoryController) -> None:
+        self.live_label = QLabel("Select a study to follow it live: progress, the trials "
+                                 "running now and where, and its leaderboard.")
+        self.live_label.setObjectName("hint")
+        self.live_label.setWordWrap(True)
+        self.body.addWidget(section_label("Live view"))
+        self.body.addWidget(self.live_label)
+        self.running_table = make_table(history.watch_running)
+        self.running_table.setMaximumHeight(130)
+        self.body.addWidget(self.running_table)
+        self.live_proxy = LeaderboardProxyModel(self)
+        self.live_proxy.setSourceModel(history.watch_board)
+        self.live_table = make_table(self.live_proxy, sortable=True)
+        self.live_table.sortByColumn(COL_RANK, Qt.SortOrder.AscendingOrder)
+        self.body.addWidget(self.live_table, 1)
+        history.watch_changed.connect(self._watched)
+        history.watch_failed.connect(lambda m: self.live_label.setText(f"Cannot read: {m}"))
+
+    def _selected(self) -> None:
+        self._enable()
+        info = self._selected_info()
+        self.history.watch(info.name if info is not None and self.isVisible() else "")
+
+    def _selected_info(self):
+        rows = self.table.selectionModel().selectedRows()
+        return self.proxy.data(rows[0], INFO_ROLE) if rows else None
+
+    def _watched(self, snap) -> None:
+        counts = snap.board.counts()
+        best = snap.board.best
+        parts = [f"{counts.get(k, 0)} {k}" for k in ("complete", "pruned", "failed")]
+        parts.append(f"{len(snap.running)} running on {len(snap.workers)} "
+                     f"worker{'s' if len(snap.workers) != 1 else ''}")
+        if best is not None:
+            parts.append(f"best {snap.board.metric or 'score'} {best.score:.4g} (trial "
+                         f"{best.number}{', ' + best.worker if best.worker else ''})")
+        parts.append(f"{snap.per_minute:.0f} trials in the last minute")
+        self.live_label.setText(f"{snap.board.study_name}: " + " · ".join(parts))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        info = self._selected_info()
+        if info is not None:
+            self.history.watch(info.name)
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().hideEvent(event)
+        self.history.stop_watching()  # nobody looks: no reads
 
     def refresh(self) -> None:
         self.messages.clear("storage")
@@ -85,10 +143,7 @@ class HistoryPage(Page):
         return True
 
     def open_selected(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return
-        info = self.proxy.data(rows[0], INFO_ROLE)
+        info = self._selected_info()
         if info is not None:
             self.study_opened.emit(info.name, self.history.storage_url)
 

@@ -9,6 +9,8 @@ from automl.records._records import load_study
 from automl.records._records import read_trials
 from automl.records._study import StudyRecord
 from automl.records._study import record_project
+from automl.records._watch import StudyWatch
+from automl.records._watch import WatchSnapshot
 
 __all__ = ["Leaderboard", "StudyInfo", "StudyRecord", "TrialRecord", "keys", "list_studies", "load_study",
-           "read_trials", "record_project"]
+           "read_trials", "record_project", "StudyWatch", "WatchSnapshot"]
