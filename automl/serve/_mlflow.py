@@ -72,9 +72,20 @@ def mlflow_frame(body: bytes, content_type: str) -> pd.DataFrame:
     return frame
 
 
+class _NotJson(ValueError):
+    pass
+
+
+def _no_constant(name: str):
+    raise _NotJson(name)
+
+
 def _json_frame(text: str) -> pd.DataFrame:
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_no_constant)
+    except _NotJson as exc:
+        raise MlflowInputError(f"The body holds {exc}, which JSON does not allow; send null for "
+                               "a missing value.") from exc
     except json.JSONDecodeError as exc:
         raise MlflowInputError(f"The body is not valid JSON ({exc.msg} at line {exc.lineno}, "
                                 f"column {exc.colno}).") from exc

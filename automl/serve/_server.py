@@ -91,9 +91,6 @@ def read_token(token_file: str | os.PathLike | None) -> str | None:
                               f"({getattr(exc, 'strerror', None) or type(exc).__name__}). "
                               f"Make one: {TOKEN_RECIPE}", field="token_file") from exc
         source = f"the token file {str(path)!r}"
-        if os.name == "posix" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            print(f"automl serve: note: {str(path)!r} is readable by other users; "
-                  f"chmod 600 {path.name}", file=sys.stderr)
     else:
         token = os.environ.get(TOKEN_ENV, "").strip()
         if not token:
@@ -102,6 +99,10 @@ def read_token(token_file: str | os.PathLike | None) -> str | None:
     if len(token) < MIN_TOKEN_CHARS or any(c.isspace() for c in token) or not token.isprintable():
         raise ConfigError(f"The token in {source} must be at least {MIN_TOKEN_CHARS} printable "
                           f"characters without spaces. Make one: {TOKEN_RECIPE}", field="token_file")
+    if token_file is not None and os.name == "posix" and (
+            Path(token_file).stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)):
+        print(f"automl serve: note: {str(token_file)!r} is readable by other users; "
+              f"chmod 600 {Path(token_file).name}", file=sys.stderr)
     return token
 
 
