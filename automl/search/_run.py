@@ -226,9 +226,9 @@ class _Search(FinalModelMixin):
             return
         self.last_pull = now
         names = {f.name for f in self.families}
+        own = self.identity if self.follower.polls else None  # first read: earlier runs'
         for t in self.follower.poll():
-            if (t.user_attrs.get(K.TRIAL_WORKER) == self.identity
-                    or t._trial_id in self.recorder.ids):
+            if t.user_attrs.get(K.TRIAL_WORKER) == own or t._trial_id in self.recorder.ids:
                 continue
             if t.params.get("family") not in names:
                 continue  # a family this run does not search: nothing to learn from

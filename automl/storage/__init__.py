@@ -3,6 +3,8 @@
 * SQLite (the default): one file, WAL mode, for one machine.
 * PostgreSQL (``postgresql://`` or ``postgresql+psycopg://``): a pooled, pre-pinged connection
   with trial heartbeats, for workers on several machines sharing one study.
+* ``journal:///path/studies.log``: Optuna's journal file (append-only, file lock), for
+  processes sharing a folder without a database server; trials are written when they end.
 * ``:memory:``: tests and the API's throw-away runs.
 
 See docs/scale-out.md for which to use when.

@@ -92,12 +92,14 @@ class TrialFollower:
         self._gaps: dict[int, float] = {}  # id -> when first missed
         self._finished: set[int] = set()
         self._incremental = hasattr(storage, "_get_trials")
+        self.polls = 0  # the first poll reads the whole study
 
     def poll(self) -> list[FrozenTrial]:
         """Trials that finished since the last poll (or were finished when first seen)."""
         now = time.monotonic()
         self._gaps = {i: t for i, t in self._gaps.items() if now - t < GAP_TTL_S}
         trials = self._read()
+        self.polls += 1
         out = []
         seen = set()
         for t in trials:

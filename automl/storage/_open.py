@@ -35,6 +35,7 @@ POOL_RECYCLE_S = 1800  # below the usual idle timeouts of servers, proxies and P
 CONNECT_TIMEOUT_S = 10
 _CACHE: dict[str, tuple[int, optuna.storages.BaseStorage]] = {}  # url -> (pid, storage)
 _POSTGRES = ("postgresql", "postgres")
+JOURNAL_PREFIX = "journal:///"  # journal:///relative/studies.log, journal:////abs/studies.log
 
 
 def workspace_dir() -> Path:
@@ -96,11 +97,30 @@ def open_storage(url: str | None = None, *, cached: bool = True) -> optuna.stora
         storage.engine.dispose(close=False)
     if url == ":memory:":
         storage = optuna.storages.InMemoryStorage()
+    elif url.startswith(JOURNAL_PREFIX):
+        storage = _open_journal(url)
     else:
         storage = _open_rdb(url)
     if cached:
         _CACHE[url] = (os.getpid(), storage)
     return storage
+
+
+def _open_journal(url: str) -> optuna.storages.BaseStorage:
+    """Optuna's journal file: an append-only log under a file lock (no database server)."""
+    from optuna.storages.journal import JournalFileBackend
+    from optuna.storages.journal import JournalStorage
+
+    path = Path(url[len(JOURNAL_PREFIX):])
+    if not path.name:
+        raise ConfigError(f"Storage URL {url!r} names no file; use journal:///path/studies.log.",
+                          field="storage_url")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return JournalStorage(JournalFileBackend(str(path)))
+    except OSError as exc:
+        raise ConfigError(f"Cannot open the journal file {str(path)!r}: {exc.strerror}.",
+                          field="storage_url") from None
 
 
 def _open_rdb(url: str) -> optuna.storages.RDBStorage:
