@@ -83,11 +83,11 @@ def paired_bootstrap(score: Callable[[np.ndarray], tuple[float, float]], n_rows:
     if per_row is not None:
         va, vb, fn = per_row
         diffs = np.empty(n_boot)
-        batch = max(1, min(100, 2_000_000 // max(n_rows, 1)))  # resamples at a time: counts x values
+        batch = max(1, min(100, 2_000_000 // max(n_rows, 1)))  # resamples at a time
         for start in range(0, n_boot, batch):
             k = min(batch, n_boot - start)
-            counts = rng.multinomial(n_rows, np.full(n_rows, 1.0 / n_rows), size=k) / n_rows
-            diffs[start:start + k] = sign * (fn(counts @ vb) - fn(counts @ va))
+            idx = rng.integers(0, n_rows, (k, n_rows))  # the same draws as the generic path
+            diffs[start:start + k] = sign * (fn(vb[idx].mean(axis=1)) - fn(va[idx].mean(axis=1)))
     else:
         diffs = np.empty(n_boot)
         for i in range(n_boot):

@@ -64,19 +64,42 @@ def estimate_performance(reference: dict[str, Any], proba: np.ndarray, classes, 
     calibrated = calibrate(reference, proba)
     pred = proba if metric.needs_proba else np.argmax(proba, axis=1)
     cumulative = np.cumsum(calibrated, axis=1)
-    scores = []
-    for _ in range(DRAWS):
-        u = rng.random((len(proba), 1))
-        drawn = np.minimum((u > cumulative).sum(axis=1), len(codes) - 1)
-        try:
-            scores.append(metric.score(drawn, pred, codes))
-        except ValueError:  # a draw without some class: ROC AUC is undefined on it
-            continue
+    draws = [np.minimum((rng.random((len(proba), 1)) > cumulative).sum(axis=1), len(codes) - 1)
+             for _ in range(DRAWS)]
+    scores = _vectorised(metric.name, np.vstack(draws), proba)
+    if scores is None:
+        scores = []
+        for drawn in draws:
+            try:
+                scores.append(metric.score(drawn, pred, codes))
+            except ValueError:  # a draw without some class: ROC AUC is undefined on it
+                continue
     if not scores:
         return Estimate(metric.name, float("nan"), None, None, len(proba), "the rows are too few")
     s = np.asarray(scores)
     return Estimate(metric.name, float(s.mean()), float(np.quantile(s, 0.025)),
                     float(np.quantile(s, 0.975)), len(proba), ASSUMPTION)
+
+
+def _vectorised(name: str, drawn: np.ndarray, proba: np.ndarray) -> list[float] | None:
+    """The metric for every draw at once (draws x rows of class codes), where it is a formula."""
+    rows = np.arange(drawn.shape[1])
+    if name == "accuracy":
+        return list((drawn == proba.argmax(axis=1)).mean(axis=1))
+    if name == "log_loss":
+        p = np.clip(proba / proba.sum(axis=1, keepdims=True), 1e-15, 1.0)
+        return list(-np.log(p[rows, drawn]).mean(axis=1))
+    if name == "roc_auc" and proba.shape[1] == 2:  # Mann-Whitney: the positives' rank sum
+        from scipy.stats import rankdata
+
+        ranks = rankdata(proba[:, 1])
+        pos = drawn == 1
+        n1 = pos.sum(axis=1)
+        n0 = drawn.shape[1] - n1
+        ok = (n1 > 0) & (n0 > 0)
+        auc = (pos @ ranks - n1 * (n1 + 1) / 2) / np.where(ok, n1 * n0, 1)
+        return list(auc[ok])
+    return None
 
 
 def realised_performance(y_true: np.ndarray, proba: np.ndarray | None, predictions: np.ndarray,
