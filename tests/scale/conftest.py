@@ -22,11 +22,13 @@ def pg_url() -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "journal", "postgresql"])
 def any_url(request, tmp_path) -> str:
-    """Each storage-facing test runs on SQLite and on PostgreSQL."""
+    """Each storage-facing test runs on SQLite, a journal file and PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite:///{(tmp_path / 'studies.db').as_posix()}"
+    if request.param == "journal":
+        return f"journal:///{(tmp_path / 'studies.log').as_posix()}"
     return request.getfixturevalue("pg_url")
 
 
