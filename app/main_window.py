@@ -26,6 +26,8 @@ from PySide6.QtWidgets import QWidget
 
 import automl
 from app.controllers.history import HistoryController
+from app.controllers.monitor import MonitorController
+from app.controllers.project import ProjectController
 from app.controllers.results import ResultsController
 from app.controllers.search import SearchController
 from app.controllers.study import StudyController
@@ -33,10 +35,12 @@ from app.controllers.wizard import WizardController
 from app.pages.data_page import DataPage
 from app.pages.export_page import ExportPage
 from app.pages.history_page import HistoryPage
+from app.pages.monitor_page import MonitorPage
 from app.pages.results_page import ResultsPage
 from app.pages.search_page import SearchPage
 from app.pages.settings_page import SettingsPage
 from app.pages.target_page import TargetPage
+from app.project_menu import ProjectMenu
 from app.settings import AppSettings
 from app.warmup import settle_heap
 from app.warmup import warm_up
@@ -44,7 +48,7 @@ from app.widgets.plot_canvas import render_pool
 from app.workers import JobRunner
 from app.workers import wait_for_jobs
 
-STEPS = ("Data", "Target", "Settings", "Search", "Results", "Export", "History")
+STEPS = ("Data", "Target", "Settings", "Search", "Results", "Export", "History", "Monitor")
 SHUTDOWN_WAIT_MS = 3000
 
 
@@ -61,6 +65,7 @@ class MainWindow(QMainWindow):
         self.search = SearchController(self.wizard, self.study, self)
         self.results = ResultsController(self.wizard, self.study, self)
         self.history = HistoryController(self)
+        self.project = ProjectController(self.wizard, self.settings, self)
 
         self.data_page = DataPage(self.wizard, self.settings)
         self.target_page = TargetPage(self.wizard)
@@ -69,8 +74,10 @@ class MainWindow(QMainWindow):
         self.results_page = ResultsPage(self.results, self.study)
         self.export_page = ExportPage(self.results, self.study, self.settings)
         self.history_page = HistoryPage(self.history)
+        self.monitor = MonitorController(self)
+        self.monitor_page = MonitorPage(self.monitor)
         self.pages = (self.data_page, self.target_page, self.settings_page, self.search_page,
-                      self.results_page, self.export_page, self.history_page)
+                      self.results_page, self.export_page, self.history_page, self.monitor_page)
 
         self.steps = QListWidget()
         self.steps.setObjectName("stepList")
@@ -157,6 +164,7 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        self.project_menu = ProjectMenu(self, file_menu, self.project)
         go_menu = self.menuBar().addMenu("&Go")
         for i, name in enumerate(STEPS):
             action = QAction(name, self)
@@ -238,7 +246,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.search.shutdown()
-        for controller in (self.wizard, self.study, self.results, self.history):
+        for controller in (self.wizard, self.study, self.results, self.history, self.monitor):
             controller.close()
         wait_for_jobs(SHUTDOWN_WAIT_MS)
 
@@ -250,6 +258,9 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
+        if not self.project_menu.confirm_discard("quit"):
+            event.ignore()
+            return
         self.settings.set_window_geometry(self.saveGeometry())
         self.settings.sync()
         self.shutdown()

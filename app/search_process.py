@@ -1,4 +1,5 @@
-"""The search as a child process: ``python -m automl run ... --events`` under a QProcess.
+"""The search as a child process: ``python -m automl run --project FILE --events`` under a
+QProcess.
 
 The child writes one JSON event per line on stdout (``automl.events``); this wrapper parses
 them back into the engine's dataclasses and emits them. Stop asks politely first (SIGTERM:
@@ -26,7 +27,6 @@ from PySide6.QtCore import Signal
 from automl.events import RunFailed
 from automl.events import RunFinished
 from automl.events import event_from_json
-from automl.search import RunConfig
 
 log = logging.getLogger(__name__)
 
@@ -56,26 +56,10 @@ class SearchOutcome:
     stderr: str = ""
 
 
-def search_arguments(config: RunConfig, data_path: str) -> list[str]:
-    """The ``automl run`` command line for a RunConfig (without the interpreter)."""
-    args = ["-m", "automl", "run", data_path, "--target", config.target, "--task", config.task,
-            "--time-budget", f"{config.budget_s:g}", "--cv", str(config.cv),
-            "--seed", str(config.seed), "--n-jobs", str(config.n_jobs), "--events"]
-    if config.metric:
-        args += ["--metric", config.metric]
-    if config.n_trials:
-        args += ["--n-trials", str(config.n_trials)]
-    if config.families:
-        args += ["--families", ",".join(config.families)]
-    if config.exclude:
-        args += ["--exclude", ",".join(config.exclude)]
-    if config.storage_url:
-        args += ["--storage", config.storage_url]
-    if config.study_name:
-        args += ["--study", config.study_name]
-    if config.resume:
-        args.append("--resume")
-    return args
+def search_arguments(project_file: str) -> list[str]:
+    """The command line of a search (without the interpreter): the project file is the one
+    definition of the run, so every setting reaches the engine as the file holds it."""
+    return ["-m", "automl", "run", "--project", str(project_file), "--events"]
 
 
 class SearchProcess(QObject):

@@ -20,6 +20,7 @@ MAX_RECENT = 8
 
 _K_VERSION = "schema_version"
 _K_RECENT = "data/recent_files"
+_K_RECENT_PROJECTS = "projects/recent"
 _K_DATA_DIR = "folders/last_data_dir"
 _K_EXPORT_DIR = "folders/last_export_dir"
 _K_GEOMETRY = "window/geometry"
@@ -77,6 +78,20 @@ class AppSettings:
 
     def remove_recent_file(self, path: str) -> None:
         self._s.setValue(_K_RECENT, [p for p in self.recent_files() if p != path])
+
+    def recent_projects(self) -> list[str]:
+        value = self._s.value(_K_RECENT_PROJECTS) or []
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value if v][:MAX_RECENT]
+
+    def add_recent_project(self, path: str) -> None:
+        path = os.path.abspath(path)
+        files = [p for p in self.recent_projects() if p != path]
+        self._s.setValue(_K_RECENT_PROJECTS, [path, *files][:MAX_RECENT])
+
+    def remove_recent_project(self, path: str) -> None:
+        self._s.setValue(_K_RECENT_PROJECTS, [p for p in self.recent_projects() if p != path])
 
     # -- folders --------------------------------------------------------------------------
 

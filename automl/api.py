@@ -24,6 +24,8 @@ from automl.data import load_dataset
 from automl.errors import ConfigError
 from automl.export import Bundle
 from automl.export import export_search_result
+from automl.project import Project
+from automl.project import new_project
 from automl.records import Leaderboard
 from automl.search import RunConfig
 from automl.search import SearchResult
@@ -45,15 +47,20 @@ class AutoML:
         storage_url: Study storage (None: the default SQLite file).
         study_name: Study name (None: derived).
         n_jobs: Trials in parallel.
+        trial_timeout_s, holdout_rows, max_search_rows, max_data_mb: As in ``RunConfig``.
     """
 
     def __init__(self, budget_s: float = 60.0, *, task: str = "auto", metric: str | None = None,
                  n_trials: int | None = None, cv: int = 5, cv_repeats: int | None = None,
                  seed: int = 0, families: tuple[str, ...] | None = None,
-                 storage_url: str | None = None, study_name: str | None = None, n_jobs: int = 2):
+                 storage_url: str | None = None, study_name: str | None = None, n_jobs: int = 2,
+                 trial_timeout_s: float | None = None, holdout_rows: int = 100_000,
+                 max_search_rows: int = 250_000, max_data_mb: float = 2048.0):
         self.settings = dict(budget_s=budget_s, task=task, metric=metric, n_trials=n_trials, cv=cv,
                              cv_repeats=cv_repeats, seed=seed, families=families,
-                             storage_url=storage_url, study_name=study_name, n_jobs=n_jobs)
+                             storage_url=storage_url, study_name=study_name, n_jobs=n_jobs,
+                             trial_timeout_s=trial_timeout_s, holdout_rows=holdout_rows,
+                             max_search_rows=max_search_rows, max_data_mb=max_data_mb)
         self.result_: SearchResult | None = None
         self.bundle_: Bundle | None = None
         self._workdir: str | None = None
@@ -66,12 +73,22 @@ class AutoML:
             DataError, ConfigError, SearchError: See ``run_search``.
         """
         dataset = data if isinstance(data, Dataset) else load_dataset(data)
-        config = RunConfig(target=target, exclude=tuple(exclude), **self.settings)
+        config = self.run_config(target, exclude)
         self.result_ = run_search(config, dataset, refit=True)
         self._workdir = tempfile.mkdtemp(prefix="automl-api-")
         path = export_search_result(self.result_, dataset, Path(self._workdir) / "bundle")
         self.bundle_ = Bundle.load(path)
         return self
+
+    def run_config(self, target: str, exclude: tuple[str, ...] = ()) -> RunConfig:
+        """The settings ``fit`` runs with (validated)."""
+        return RunConfig(target=target, exclude=tuple(exclude), **self.settings)
+
+    def project(self, data: str | os.PathLike, target: str, exclude: tuple[str, ...] = (),
+                name: str | None = None) -> Project:
+        """These settings as a project on ``data`` (save it with ``automl.project.save_project``;
+        run it with ``automl run --project FILE``)."""
+        return new_project(data, self.run_config(target, exclude), name=name)
 
     def _bundle(self) -> Bundle:
         if self.bundle_ is None:

@@ -119,7 +119,7 @@ class SearchController(QObject):
         self._set_status(SearchStatus(state="starting", budget_s=config.budget_s,
                                       metric=self.wizard.task.metric if self.wizard.task else None,
                                       phase="starting"), force=True)
-        self.process.start(search_arguments(config, path))
+        self.process.start(search_arguments(self.wizard.run_project_file()))
         self._tick.start()
 
     def stop(self) -> None:

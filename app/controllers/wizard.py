@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 
 from PySide6.QtCore import QObject
 from PySide6.QtCore import Signal
@@ -28,17 +29,27 @@ from automl.metrics import metrics_for
 from automl.models import FAMILIES
 from automl.models import FamilySpec
 from automl.models import families_for
+from automl.project import RUN_ONLY
+from automl.project import SUFFIX
+from automl.project import Project
+from automl.project import new_project
+from automl.project import save_project
 from automl.search import RunConfig
 from automl.storage import default_storage_url
+from automl.storage import workspace_dir
 from automl.suggest import suggest_target
 
 DEFAULT_BUDGET_S = 60.0
 TASK_CHOICES = ("auto", "binary", "multiclass", "regression")
 
 
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(RunConfig)}
+
+
 @dataclass(frozen=True)
 class Draft:
-    """The run being prepared; becomes a RunConfig once a target is chosen."""
+    """The run being prepared: RunConfig's fields (a test keeps them in step) plus the model's
+    name; it becomes a RunConfig, then a project, once a target is chosen."""
 
     target: str | None = None
     task: str = "auto"
@@ -46,11 +57,28 @@ class Draft:
     exclude: tuple[str, ...] = ()
     budget_s: float = DEFAULT_BUDGET_S
     families: tuple[str, ...] | None = None  # None: every family that fits the task
-    cv: int = 5
-    seed: int = 0
+    cv: int = _DEFAULTS["cv"]
+    seed: int = _DEFAULTS["seed"]
     storage_url: str = ""
     study_name: str = ""
     n_trials: int | None = None
+    n_jobs: int = _DEFAULTS["n_jobs"]
+    cv_repeats: int | None = None
+    trial_timeout_s: float | None = None
+    holdout_rows: int = _DEFAULTS["holdout_rows"]
+    max_search_rows: int = _DEFAULTS["max_search_rows"]
+    max_data_mb: float = _DEFAULTS["max_data_mb"]
+    name: str = ""  # the registered model's name ("" : the data file's name)
+
+
+def draft_from_config(config: RunConfig, name: str = "") -> Draft:
+    """The draft that edits ``config`` (a project read from a file)."""
+    values = {f.name: getattr(config, f.name) for f in dataclasses.fields(Draft)
+              if f.name in _DEFAULTS}
+    values["storage_url"] = config.storage_url or ""
+    values["study_name"] = config.study_name or ""
+    values["task"] = config.task if config.task in TASK_CHOICES else "auto"
+    return Draft(**values, name=name)
 
 
 def user_message(exc: BaseException) -> str:
@@ -86,6 +114,7 @@ class WizardController(QObject):
     task_changed = Signal(object)
     task_failed = Signal(str)
     draft_changed = Signal()
+    project_saved = Signal(str)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -96,6 +125,8 @@ class WizardController(QObject):
         self.task: TaskSpec | None = None
         self.task_error: str | None = None
         self.draft = Draft(storage_url=default_storage_url())
+        self.project_path: str | None = None  # the open project file (ProjectController)
+        self._pending: Draft | None = None  # a project's settings, applied once its data loads
 
     # -- data -----------------------------------------------------------------------------
 
@@ -119,13 +150,23 @@ class WizardController(QObject):
         self.profile = None
         self.task = None
         self.task_error = None
-        self.draft = dataclasses.replace(self.draft, target=None, task="auto", metric=None,
-                                         exclude=(), families=None, study_name="")
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.draft = dataclasses.replace(pending, storage_url=pending.storage_url
+                                             or default_storage_url())
+        else:
+            self.draft = dataclasses.replace(self.draft, target=None, task="auto", metric=None,
+                                             exclude=(), families=None, study_name="")
         self.dataset_loaded.emit(dataset)
         self.profile_changed.emit(None)
         self.task_changed.emit(None)
-        self.jobs.run("profile", profile_dataset, dataset, on_done=self._profiled,
+        target = () if pending is None or not pending.target else (pending.target,)
+        self.jobs.run("profile", profile_dataset, dataset, *target, on_done=self._profiled,
                       on_error=self._load_failed)
+        if pending is not None:
+            self.draft_changed.emit()
+            self.target_changed.emit(self.draft.target or "")
+            self._detect()
 
     def _load_failed(self, exc: BaseException) -> None:
         self.loading_changed.emit(False)
@@ -271,13 +312,12 @@ class WizardController(QObject):
             raise ConfigError(self.task_error, field="task")
         if d.families is not None and not d.families:
             raise ConfigError("Choose at least one model family.", field="families")
-        metric = d.metric or (self.task.metric if self.task else None)
-        return RunConfig(
-            target=d.target, task=self.task.kind.value if self.task else d.task, metric=metric,
-            budget_s=d.budget_s, n_trials=d.n_trials, cv=d.cv, seed=d.seed,
-            families=d.families, exclude=d.exclude, storage_url=d.storage_url or None,
-            study_name=d.study_name or None,
-        )
+        values = {f.name: getattr(d, f.name) for f in dataclasses.fields(RunConfig)
+                  if f.name not in RUN_ONLY}
+        values.update(task=self.task.kind.value if self.task else d.task,
+                      metric=d.metric or (self.task.metric if self.task else None),
+                      storage_url=d.storage_url or None, study_name=d.study_name or None)
+        return RunConfig(**values)
 
     def validation_error(self) -> str | None:
         """Why the draft cannot run yet, or None."""
@@ -288,6 +328,44 @@ class WizardController(QObject):
         if self.task is None:
             return "Checking the target…"
         return None
+
+    def open_project_settings(self, project: Project) -> None:
+        """Open a project: read its data file, then take its target and run settings."""
+        self._pending = draft_from_config(project.config, project.name)
+        self.open_file(project.data.path)
+
+    def project(self) -> Project:
+        """The draft as a project (the data fingerprinted as loaded).
+
+        Raises:
+            ConfigError: The draft is not complete, or the data is not in a file.
+        """
+        config = self.config()
+        if config.storage_url == default_storage_url():  # the workspace default: stored as ""
+            config = dataclasses.replace(config, storage_url=None)
+        if self.data_path() is None:
+            raise ConfigError("A project needs its data in a file; open a file on the Data "
+                              "step.", field="data")
+        return new_project(self.dataset, config, name=self.draft.name or None)
+
+    def run_project_file(self) -> str:
+        """The project file a search runs: the open project, saved first (a run is the
+        project as shown), or for an untitled one a file in the workspace's ``projects``.
+
+        Raises:
+            ConfigError: The draft is not complete.
+        """
+        project = self.project()
+        if self.project_path:
+            path = str(save_project(project, self.project_path))
+            self.project_saved.emit(path)
+            return path
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = workspace_dir() / "projects" / f"{project.name}-{stamp}{SUFFIX}"
+        return str(save_project(project, path))
+
+    def set_model_name(self, name: str) -> None:
+        self._update(name=name.strip())
 
     def data_path(self) -> str | None:
         """The file the search process reads (the one that was opened)."""

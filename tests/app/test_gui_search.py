@@ -51,7 +51,7 @@ def test_crashed_search_process_is_reported_and_the_app_stays_usable(
         window, qtbot, tiny_csv, storage_url, fast_families, monkeypatch):
     crash = ["-c", "import os, sys; sys.stderr.write('fatal: worker exploded\\n'); "
                    "sys.stderr.flush(); os._exit(1)"]
-    monkeypatch.setattr(search_module, "search_arguments", lambda config, path: crash)
+    monkeypatch.setattr(search_module, "search_arguments", lambda project_file: crash)
     prepare_run(window, qtbot, tiny_csv, storage_url, fast_families)
     page = window.search_page
     with qtbot.waitSignal(window.search.search_ended, timeout=10_000):

@@ -13,7 +13,6 @@ from automl.events import RunFailed
 from automl.events import RunFinished
 from automl.events import TrialFinished
 from automl.events import event_to_json
-from automl.search import RunConfig
 
 
 def run_child(qtbot, code: str, stop: bool = False):
@@ -76,18 +75,9 @@ def test_stop_kills_a_child_that_ignores_sigterm(qtbot):
     assert len(events) == 1
 
 
-def test_arguments_carry_every_setting():
-    config = RunConfig(target="y", task="binary", metric="f1", budget_s=12, n_trials=4, cv=3,
-                       seed=7, families=("linear", "nb"), exclude=("id",),
-                       storage_url="sqlite:///x.db", study_name="s")
-    args = search_arguments(config, "/d/data.csv")
-    assert args[:4] == ["-m", "automl", "run", "/d/data.csv"]
-    pairs = dict(zip(args[4::1], args[5::1], strict=False))
-    assert pairs["--target"] == "y" and pairs["--metric"] == "f1"
-    assert pairs["--time-budget"] == "12" and pairs["--n-trials"] == "4"
-    assert pairs["--families"] == "linear,nb" and pairs["--exclude"] == "id"
-    assert pairs["--storage"] == "sqlite:///x.db" and pairs["--study"] == "s"
-    assert "--events" in args
+def test_arguments_run_the_project_file():
+    args = search_arguments("/d/churn.automl.toml")
+    assert args == ["-m", "automl", "run", "--project", "/d/churn.automl.toml", "--events"]
 
 
 def test_a_second_start_while_running_is_refused(qtbot):
