@@ -86,3 +86,26 @@ def test_a_killed_worker_is_released_and_the_run_still_exports(pg_url, study_nam
     assert numbers == list(range(len(numbers)))
     assert not [r for r in board.records if r.status == "running"]
     assert len({r.worker for r in board.records if r.worker}) == 3
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_worker_stops_cleanly_on_ctrl_c_or_sigterm(pg_url, study_name, tmp_path, sig):
+    env = {**os.environ, "AUTOML_HOME": str(tmp_path / "home"), "PYTHONWARNINGS": "ignore"}
+    subprocess.run([sys.executable, "-m", "automl", "run", str(sample_path("breast_cancer")),
+                    "--target", "diagnosis", "--storage", pg_url, "--study", study_name,
+                    "--n-trials", "1", "--cv", "2", "--families", "linear,tree", "--n-jobs", "1"],
+                   env=env, capture_output=True, timeout=120, check=True)
+    worker = _cli("worker", "--study", study_name, "--storage", pg_url, "--time-budget", 120,
+                  "--n-jobs", 1, env=env)
+    study = optuna.load_study(study_name=study_name, storage=open_storage(pg_url, cached=False))
+
+    def mine():
+        return [t for t in study.get_trials(deepcopy=False)
+                if t.user_attrs.get(K.TRIAL_WORKER, "").endswith(f":{worker.pid}")]
+
+    _wait_for(lambda: len(mine()) >= 2, 90, "the worker's trials")
+    worker.send_signal(sig)
+    _out, err = worker.communicate(timeout=60)
+    assert worker.returncode == 130, err
+    assert "added" in err.strip().splitlines()[-1]
+    assert not [t for t in mine() if t.state is TrialState.RUNNING]  # at once, not after a grace
