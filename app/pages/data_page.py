@@ -34,13 +34,23 @@ from app.pages.base import row
 from app.samples import list_samples
 from app.settings import AppSettings
 from app.widgets.icons import severity_icon
+from automl.data import FORMATS
 
-FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.xlsx *.xls *.parquet *.json *.jsonl);;"
-               "All files (*)")
 PREVIEW_FIT_ROWS = 50
 MAX_PREVIEW_COLUMN_WIDTH = 240
-SUPPORTED = (".csv", ".tsv", ".tab", ".txt", ".dat", ".xlsx", ".xlsm", ".xls", ".parquet",
-             ".pq", ".json", ".jsonl", ".ndjson")
+
+
+def file_filter() -> str:
+    """The open dialog's filter: every format the engine reads (its registry), then each one."""
+    def patterns(suffixes) -> str:
+        return " ".join(f"*{s}" for s in suffixes)
+
+    every = patterns(s for f in FORMATS for s in f.suffixes)
+    each = ";;".join(f"{f.title} ({patterns(f.suffixes)})" for f in FORMATS)
+    return f"Data files ({every});;{each};;All files (*)"
+
+
+FILE_FILTER = file_filter()
 
 
 class DataPage(Page):
@@ -51,8 +61,8 @@ class DataPage(Page):
     """
 
     title = "Data"
-    help_text = ("Open a table (CSV, TSV, Excel, Parquet or JSON), drop a file on the window, "
-                 "or start with a sample dataset.")
+    help_text = (f"Open a table ({', '.join(f.title for f in FORMATS)}), drop a file on the "
+                 "window, or start with a sample dataset.")
     file_requested = Signal(str)
 
     def __init__(self, controller: WizardController, settings: AppSettings, parent=None):

@@ -3,6 +3,9 @@
 from automl.data._distribution import ColumnDistribution
 from automl.data._distribution import distribution_of
 from automl.data._distribution import level_name
+from automl.data._formats import FORMATS
+from automl.data._formats import TableFormat
+from automl.data._formats import format_of
 from automl.data._profile import profile_dataset
 from automl.data._readers import load_dataset
 from automl.data._task import detect_task
@@ -19,12 +22,15 @@ __all__ = [
     "ColumnKind",
     "ColumnProfile",
     "Dataset",
+    "FORMATS",
     "Profile",
     "QualityWarning",
+    "TableFormat",
     "TaskKind",
     "TaskSpec",
     "detect_task",
     "distribution_of",
+    "format_of",
     "level_name",
     "load_dataset",
     "profile_dataset",

@@ -1,23 +1,72 @@
-"""Readers for structured formats: Excel workbooks, Parquet files, JSON and JSON lines.
+"""The file formats ``load_dataset`` reads: one registry, and the readers of the structured ones.
 
-Each returns the frame with column names as stored, plus notes for the user; names and values
-are normalised afterwards by ``load_dataset``. Format-specific failures become ``DataError``
-here, with advice that fits the format.
+``FORMATS`` is the one place that knows a format's suffixes, how to recognise it from its first
+bytes and how to read it; ``load_dataset``, the CLI's help and the GUI's file filter all read it.
+Each reader returns the frame with column names as stored, plus notes for the user; names and
+values are normalised afterwards by ``load_dataset``. Format-specific failures become
+``DataError`` here, with advice that fits the format.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from automl.data._delimited import read_delimited
 from automl.errors import DataError
 
-__all__ = ["display_name", "read_excel", "read_json", "read_parquet", "short_reason"]
+__all__ = ["FORMATS", "TableFormat", "display_name", "format_of", "read_excel", "read_json",
+           "read_parquet", "short_reason"]
+
+SNIFF_BYTES = 4096
+# (frame with names as read, notes, the delimiter of a text file or None)
+ReadResult = tuple[pd.DataFrame, list[str], str | None]
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """One file format.
+
+    Attributes:
+        name: Short name (``csv``, ``excel``, ...).
+        title: What a person calls it, for help texts and file dialogs.
+        label: The format in a sentence ("could not be read as {label}").
+        suffixes: File name endings, lower case, with the dot; the first is the usual one.
+        sniff: Whether the first bytes of a file of unknown suffix are this format (None: never
+            recognised by content; delimited text is what is left when no format claims a file).
+        read: ``read(path, sep=, encoding=, sheet=, max_rows=)`` -> (frame, notes, delimiter).
+    """
+
+    name: str
+    title: str
+    label: str
+    suffixes: tuple[str, ...]
+    sniff: Callable[[bytes], bool] | None
+    read: Callable[..., ReadResult]
+
+
+def format_of(path: str | os.PathLike[str]) -> TableFormat:
+    """The format of a file: from its suffix, else from its first bytes (else delimited text).
+
+    Raises:
+        OSError: The file has an unknown suffix and cannot be opened.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    for fmt in FORMATS:
+        if suffix in fmt.suffixes:
+            return fmt
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    return next((f for f in FORMATS if f.sniff is not None and f.sniff(head)), FORMATS[0])
 
 
 # -- Excel -----------------------------------------------------------------------------------
@@ -253,3 +302,50 @@ def short_reason(exc: BaseException) -> str:
     """The first line of an exception message, short and without a trailing period."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200].rstrip(".")
+
+
+# -- the registry ----------------------------------------------------------------------------
+
+_DEFAULT_SEP = {".tsv": "\t", ".tab": "\t"}
+
+
+def _read_text(path: Path, *, sep, encoding, sheet, max_rows) -> ReadResult:
+    del sheet  # a text file has no sheets
+    return read_delimited(path, sep=sep, encoding=encoding, max_rows=max_rows,
+                          default_sep=_DEFAULT_SEP.get(path.suffix.lower()))
+
+
+def _read_workbook(path: Path, *, sep, encoding, sheet, max_rows) -> ReadResult:
+    del sep, encoding
+    return (*read_excel(path, sheet=sheet, max_rows=max_rows), None)
+
+
+def _read_parquet_file(path: Path, *, sep, encoding, sheet, max_rows) -> ReadResult:
+    del sep, encoding, sheet
+    return (*read_parquet(path, max_rows=max_rows), None)
+
+
+def _read_json_file(path: Path, *, sep, encoding, sheet, max_rows, lines: bool = False) -> ReadResult:
+    del sep, sheet
+    return (*read_json(path, encoding=encoding, max_rows=max_rows, lines=lines), None)
+
+
+def _read_json_lines(path: Path, **kwargs) -> ReadResult:
+    return _read_json_file(path, lines=True, **kwargs)
+
+
+def _json_start(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+
+
+# Delimited text first: it is the fallback of format_of.
+FORMATS: tuple[TableFormat, ...] = (
+    TableFormat("csv", "CSV, TSV or delimited text", "delimited text",
+                (".csv", ".tsv", ".tab", ".txt", ".dat"), None, _read_text),
+    TableFormat("excel", "Excel", "an Excel workbook", (".xlsx", ".xlsm", ".xls"),
+                lambda head: head.startswith(b"PK\x03\x04"), _read_workbook),
+    TableFormat("parquet", "Parquet", "Parquet", (".parquet", ".pq"),
+                lambda head: head.startswith(b"PAR1"), _read_parquet_file),
+    TableFormat("json", "JSON", "JSON", (".json",), _json_start, _read_json_file),
+    TableFormat("jsonl", "JSON lines", "JSON lines", (".jsonl", ".ndjson"), None, _read_json_lines),
+)

@@ -19,11 +19,8 @@ import pyarrow as pa
 from automl.data._clean import clean_values
 from automl.data._clean import fingerprint
 from automl.data._clean import normalise_names
-from automl.data._delimited import read_delimited
 from automl.data._formats import display_name
-from automl.data._formats import read_excel
-from automl.data._formats import read_json
-from automl.data._formats import read_parquet
+from automl.data._formats import format_of
 from automl.data._formats import short_reason
 from automl.data._types import Dataset
 from automl.errors import ConfigError
@@ -31,31 +28,7 @@ from automl.errors import DataError
 
 __all__ = ["load_dataset"]
 
-_FORMATS = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".tab": "csv",
-    ".txt": "csv",
-    ".dat": "csv",
-    ".xlsx": "excel",
-    ".xlsm": "excel",
-    ".xls": "excel",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-}
 _SEP_ALIASES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}  # as typed in a CLI or a form
-_DEFAULT_SEP = {".tsv": "\t", ".tab": "\t"}
-_LABELS = {
-    "unknown": "a table",
-    "csv": "delimited text",
-    "excel": "an Excel workbook",
-    "parquet": "Parquet",
-    "json": "JSON",
-    "jsonl": "JSON lines",
-}
 # What the libraries raise on bad input. Caught at this boundary only, and always re-raised
 # as DataError with the original chained.
 _READ_ERRORS = (
@@ -116,12 +89,12 @@ def load_dataset(
     path = Path(os.fspath(source))
     sep = _SEP_ALIASES.get(sep, sep) if sep else None
     _check_file(path)
-    kind = _FORMATS.get(path.suffix.lower()) or "unknown"
+    label = "a table"
     try:
-        if kind == "unknown":
-            kind = _sniff_format(path)
-        frame, notes, used_sep = _read(
-            kind, path, sep=sep, encoding=encoding, sheet=sheet, max_rows=max_rows
+        fmt = format_of(path)
+        label = fmt.label
+        frame, notes, used_sep = fmt.read(
+            path, sep=sep, encoding=encoding, sheet=sheet, max_rows=max_rows
         )
     except DataError:
         raise
@@ -132,30 +105,11 @@ def load_dataset(
         ) from exc
     except _READ_ERRORS as exc:
         raise DataError(
-            f"{display_name(path)!r} could not be read as {_LABELS[kind]}: {short_reason(exc)}. "
+            f"{display_name(path)!r} could not be read as {label}: {short_reason(exc)}. "
             "Check that the file is a valid table of that format, or save it again as CSV.",
             path=str(path),
         ) from exc
     return _finish(frame, str(path), notes, path=path, decimal_comma=used_sep in (";", "\t", "|"))
-
-
-def _read(
-    kind: str, path: Path, *, sep, encoding, sheet, max_rows
-) -> tuple[pd.DataFrame, list[str], str | None]:
-    """(frame with names as read, notes, the delimiter for text files)."""
-    if kind == "csv":
-        return read_delimited(
-            path,
-            sep=sep,
-            encoding=encoding,
-            max_rows=max_rows,
-            default_sep=_DEFAULT_SEP.get(path.suffix.lower()),
-        )
-    if kind == "excel":
-        return (*read_excel(path, sheet=sheet, max_rows=max_rows), None)
-    if kind == "parquet":
-        return (*read_parquet(path, max_rows=max_rows), None)
-    return (*read_json(path, encoding=encoding, max_rows=max_rows, lines=kind == "jsonl"), None)
 
 
 def _check_file(path: Path) -> None:
@@ -184,20 +138,6 @@ def _check_file(path: Path) -> None:
             "one data row.",
             path=str(path),
         )
-
-
-def _sniff_format(path: Path) -> str:
-    """Format of a file with an unknown extension, from its first bytes."""
-    with path.open("rb") as fh:
-        head = fh.read(4096)
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    if head.startswith(b"PK\x03\x04"):
-        return "excel"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text[:1] in (b"{", b"["):
-        return "json"
-    return "csv"
 
 
 def _finish(
