@@ -20,10 +20,21 @@ from app.pages.base import Page
 from app.pages.base import row
 from app.pages.base import section_label
 from app.widgets.collapsible import CollapsibleSection
-from automl.models import FAMILIES
+from automl.data import TaskKind
+from automl.models import FamilySpec
+from automl.models import families_for
 from automl.storage import default_storage_url
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
+
+
+def registered_families() -> tuple[FamilySpec, ...]:
+    """Every family in the engine's registry, ``register_family`` ones included, each once."""
+    found: dict[str, FamilySpec] = {}
+    for kind in TaskKind:
+        for family in families_for(kind):
+            found.setdefault(family.name, family)
+    return tuple(found.values())
 
 
 class SettingsPage(Page):
@@ -122,7 +133,7 @@ class SettingsPage(Page):
         chosen = set(c.draft.families) if c.draft.families is not None else fitting
         with QSignalBlocker(self.family_list):
             self.family_list.clear()
-            for f in FAMILIES:
+            for f in registered_families():
                 item = QListWidgetItem(f"{f.label}  —  {f.description}")
                 item.setData(NAME_ROLE, f.name)
                 tasks = ", ".join(t.value for t in f.tasks)
