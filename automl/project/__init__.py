@@ -3,6 +3,7 @@ settings, storage, the registered model's name). Read, migrate, validate, write.
 
 from automl.project._io import LoadedProject
 from automl.project._io import data_change
+from automl.project._io import file_document
 from automl.project._io import load_project
 from automl.project._io import new_project
 from automl.project._io import save_project
@@ -19,5 +20,5 @@ from automl.project._schema import from_document
 from automl.project._schema import key_of
 
 __all__ = ["FIELDS", "MIGRATIONS", "RUN_ONLY", "SCHEMA_VERSION", "SUFFIX", "DataRef", "LoadedProject",
-           "Project", "ProjectError", "data_change", "from_document", "key_of", "load_project",
+           "Project", "ProjectError", "data_change", "file_document", "from_document", "key_of", "load_project",
            "migrate", "new_project", "save_project"]

@@ -68,7 +68,7 @@ def load_project(path: str | os.PathLike) -> LoadedProject:
     if not data_path.is_absolute():
         data_path = path.parent / data_path
     project = dataclasses.replace(project, data=dataclasses.replace(
-        project.data, path=os.path.normpath(str(data_path))))
+        project.data, path=os.path.abspath(str(data_path))))
     if not project.name:
         project = dataclasses.replace(project, name=_stem(path))
     return LoadedProject(project, path, hashlib.sha256(raw).hexdigest(), version)
@@ -78,9 +78,7 @@ def save_project(project: Project, path: str | os.PathLike) -> Path:
     """Write ``project`` to ``path`` atomically (a temporary sibling, then renamed); the
     data path is written relative to the file's folder."""
     path = Path(path)
-    doc = project.to_document()
-    doc["data"]["path"] = _relative(project.data.path, path.parent)
-    text = HEADER + tomli_w.dumps(_drop_empty_tables(doc))
+    text = HEADER + tomli_w.dumps(_drop_empty_tables(file_document(project, path)))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -93,6 +91,13 @@ def save_project(project: Project, path: str | os.PathLike) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def file_document(project: Project, path: str | os.PathLike) -> dict[str, Any]:
+    """The document as the file at ``path`` holds it (the data path relative to its folder)."""
+    doc = project.to_document()
+    doc["data"]["path"] = _relative(project.data.path, Path(path).parent)
+    return doc
 
 
 def new_project(data: str | os.PathLike | Dataset, config: RunConfig, name: str | None = None,

@@ -27,6 +27,7 @@ from automl.export import export_search_result
 from automl.export import export_trial
 from automl.project._io import LoadedProject
 from automl.project._io import data_change
+from automl.project._io import file_document
 from automl.project._seed import best_configurations
 from automl.project._seed import seed_study
 from automl.records import Leaderboard
@@ -178,14 +179,14 @@ def _register(loaded, study_name, storage_url, mode, best_trial, best_score, sto
               bundle, registry, notes, parent, out) -> ProjectRun:
     project = loaded.project
     study = load_study(study_name, storage_url)
-    record_project(study, project.to_document(), loaded.path.name, loaded.sha256)
+    record_project(study, file_document(project, loaded.path), loaded.path.name, loaded.sha256)
     StudyRecord.from_study(study)  # the study now reads back whole
     version = event = None
     registered = None
     if bundle is not None:
         registry = registry or Registry.open()
         source = {"project": loaded.path.name, "project_sha256": loaded.sha256, "mode": mode,
-                  "storage": storage_url if "@" not in storage_url else "",
+                  "storage": _shareable(project.config.storage_url),
                   "parent_version": parent.version if parent else None}
         alias = CHALLENGER if parent is not None else "auto"
         why = (f"{mode} of version {parent.version} on new data" if parent else
@@ -200,6 +201,14 @@ def _register(loaded, study_name, storage_url, mode, best_trial, best_score, sto
     return ProjectRun(study_name, storage_url, mode, best_trial, best_score, stop_reason, counts,
                       version, event, str(bundle) if out is not None and bundle else registered,
                       notes)
+
+
+def _shareable(url: str | None) -> str:
+    """The study storage to record: "" for the workspace default (found again wherever the
+    registry is used), never a URL with a password in it."""
+    if not url or "@" in url:
+        return ""
+    return url
 
 
 def _bundle_dir(out) -> Path:
