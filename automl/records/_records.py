@@ -54,6 +54,7 @@ class TrialRecord:
     members: tuple[dict[str, Any], ...] = ()  # ensemble: trial, family, weight of each member
     prep_seconds: float | None = None  # fitting the preprocessing, over folds
     worker: str | None = None  # "host:pid" that ran it (scale-out), None for older studies
+    train_fraction: float = 1.0  # share of each fold's training rows it was fit on
 
     @classmethod
     def from_frozen(cls, t: FrozenTrial) -> TrialRecord:
@@ -93,6 +94,7 @@ class TrialRecord:
             finished_at=_iso(t.datetime_complete),
             members=tuple(ua.get(K.MEMBERS, ())),
             worker=worker,
+            train_fraction=float(ua.get(K.TRAIN_FRACTION, 1.0)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,7 +137,7 @@ class Leaderboard:
     @classmethod
     def from_study(cls, study_name: str, storage_url: str | None = None) -> Leaderboard:
         study = load_study(study_name, storage_url)
-        sweep_stale_trials(study._storage, study._study_id)  # even when every worker died
+        sweep_stale_trials(study._storage, study._study_id, reader=True)  # all workers may be dead
         return cls.from_trials(study_name, study, read_trials(study))
 
     @classmethod

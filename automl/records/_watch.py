@@ -71,7 +71,7 @@ class StudyWatch:
             if self._study is None:
                 self._open()
             study, follower = self._study, self._follower
-            sweep_stale_trials(study._storage, study._study_id)
+            sweep_stale_trials(study._storage, study._study_id, reader=True)
             for t in follower.poll():
                 self._records[t._trial_id] = TrialRecord.from_frozen(t)
             for tid, t in follower.running.items():
