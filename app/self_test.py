@@ -163,7 +163,10 @@ def _drive(window, out_dir: Path, budget_s: float, errors: list[str]) -> None:
     page = window.results_page
     best = study.board.best
     _check(best is not None, "a completed trial exists")
-    others = [r.number for r in study.board.completed[:3]]
+    best_of = {}  # the best trial of each family: rows of the default (best per family) view
+    for r in study.board.completed:
+        best_of.setdefault(r.family, r.number)
+    others = list(best_of.values())[:3]
     page.select_trials(others)
     wait_until(lambda: len(results.selected) == len(others), 10, "the trials to be selected")
     _screenshot(window, out_dir / "05-results.png")

@@ -3,18 +3,24 @@
 A live search calls :meth:`LeaderboardTableModel.update` about once a second with the
 whole (re-read) leaderboard. New trials become row inserts and changed ones ``dataChanged``,
 never a model reset, so the user's selection, sort order and scroll position survive.
-Sorting and filtering happen in :class:`LeaderboardProxyModel`.
+Sorting and filtering happen in :class:`LeaderboardProxyModel`, which can also show only each
+family's best trial; :func:`write_csv` saves a table as it is shown.
 """
 
 from __future__ import annotations
 
+import csv
 import math
+import os
+from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtCore import QModelIndex
 from PySide6.QtCore import QPersistentModelIndex
 from PySide6.QtCore import QSortFilterProxyModel
 from PySide6.QtCore import Qt
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtGui import QColor
 
@@ -55,9 +61,14 @@ def trial_message(r: TrialRecord) -> str:
 
 
 class LeaderboardTableModel(RowsTableModel):
-    """Trials of one study, in the order they arrived; the proxy sorts them."""
+    """Trials of one study, in the order they arrived; the proxy sorts them.
+
+    Signals:
+        updated(): after each ``update``/``clear``, once the rows are in their new state.
+    """
 
     headers = HEADERS
+    updated = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -75,6 +86,7 @@ class LeaderboardTableModel(RowsTableModel):
         self._records, self._row_of, self._rank = [], {}, {}
         self.metric = None
         self.endResetModel()
+        self.updated.emit()
 
     def update(self, board: Leaderboard) -> None:
         """Merge a re-read leaderboard: inserts new trials, refreshes changed ones."""
@@ -82,6 +94,7 @@ class LeaderboardTableModel(RowsTableModel):
         incoming = {r.number: r for r in board.records}
         if any(n not in incoming for n in self._row_of):
             self._reset(board)  # a trial vanished: another study, or the storage was replaced
+            self.updated.emit()
             return
         new_rank = {r.number: i for i, r in enumerate(board.completed, start=1)}
         last = self.columnCount() - 1
@@ -102,6 +115,7 @@ class LeaderboardTableModel(RowsTableModel):
                 self._row_of[r.number] = len(self._records)
                 self._records.append(r)
             self.endInsertRows()
+        self.updated.emit()
 
     def _reset(self, board: Leaderboard) -> None:
         self.beginResetModel()
@@ -121,9 +135,6 @@ class LeaderboardTableModel(RowsTableModel):
 
     def record(self, row: int) -> TrialRecord | None:
         return self._records[row] if 0 <= row < len(self._records) else None
-
-    def rank_of(self, number: int) -> int | None:
-        return self._rank.get(number)
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -204,23 +215,68 @@ def format_score(score: float | None, std: float | None = None) -> str:
 
 
 class LeaderboardProxyModel(QSortFilterProxyModel):
-    """Sorting (empty values always last) plus a text filter and a status filter."""
+    """Sorting (empty values always last) plus a text filter, a status filter and, when
+    ``best_per_family`` is on, only the best trial of each family among those the filters pass
+    (its best ranked trial; a family with none ranked shows its latest trial)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._text = ""
         self._status: str | None = None
+        self._best_only = False
+        self._best_rows: frozenset[int] | None = None
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
 
+    def setSourceModel(self, model: QAbstractItemModel) -> None:  # noqa: N802 - Qt API
+        super().setSourceModel(model)
+        # "About to": the proxy filters the new rows as soon as they exist.
+        for signal in (model.modelAboutToBeReset, model.rowsAboutToBeInserted,
+                       model.dataChanged):
+            signal.connect(self._forget_best)
+        if isinstance(model, LeaderboardTableModel):
+            model.updated.connect(self._refilter_best)
+
+    @property
+    def best_per_family(self) -> bool:
+        return self._best_only
+
+    def set_best_per_family(self, on: bool) -> None:
+        self.beginFilterChange()
+        self._best_only, self._best_rows = bool(on), None
+        self.endFilterChange()
+
+    def _forget_best(self, *_args) -> None:
+        self._best_rows = None
+
+    def _refilter_best(self) -> None:
+        # A new trial can replace its family's best: rows other than the changed one move.
+        if self._best_only:
+            self.set_best_per_family(True)
+
+    def _best(self, model: LeaderboardTableModel) -> frozenset[int]:
+        if self._best_rows is None:
+            chosen: dict[str, tuple[tuple, int]] = {}
+            for row in range(model.rowCount()):
+                record = model.record(row)
+                if record is None or not self._passes(record):
+                    continue
+                rank = model.index(row, COL_RANK).data(SORT_ROLE)
+                key = (0, rank) if rank is not None else (1, -record.number)
+                family = record.family or ""
+                if family not in chosen or key < chosen[family][0]:
+                    chosen[family] = (key, row)
+            self._best_rows = frozenset(row for _key, row in chosen.values())
+        return self._best_rows
+
     def set_text_filter(self, text: str) -> None:
         self.beginFilterChange()
-        self._text = text.strip().lower()
+        self._text, self._best_rows = text.strip().lower(), None
         self.endFilterChange()
 
     def set_status_filter(self, status: str | None) -> None:
         self.beginFilterChange()
-        self._status = status or None
+        self._status, self._best_rows = status or None, None
         self.endFilterChange()
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
@@ -228,6 +284,12 @@ class LeaderboardProxyModel(QSortFilterProxyModel):
         record = model.record(source_row) if isinstance(model, LeaderboardTableModel) else None
         if record is None:
             return True
+        if self._best_only:
+            return source_row in self._best(model)
+        return self._passes(record)
+
+    def _passes(self, record: TrialRecord) -> bool:
+        """The text and status filters."""
         if self._status and record.status != self._status:
             return False
         if not self._text:
@@ -250,3 +312,33 @@ class LeaderboardProxyModel(QSortFilterProxyModel):
         if a == b:
             return left.row() < right.row()
         return a < b
+
+
+def write_csv(model: QAbstractItemModel, path: str | os.PathLike[str]) -> int:
+    """Save a table as it is shown (its rows in view order, its header and cell texts).
+
+    UTF-8 with a byte-order mark, so that spreadsheet programs read "±" and accents right.
+    Written to a temporary name and renamed: a failure never leaves half a file.
+
+    Returns:
+        The number of rows written.
+
+    Raises:
+        OSError: The file cannot be written.
+    """
+    path = Path(path)
+    columns = range(model.columnCount())
+    display = Qt.ItemDataRole.DisplayRole
+    header = [str(model.headerData(c, Qt.Orientation.Horizontal, display) or "") for c in columns]
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            for r in range(model.rowCount()):
+                writer.writerow(["" if (v := model.index(r, c).data(display)) is None else str(v)
+                                 for c in columns])
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return model.rowCount()

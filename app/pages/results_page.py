@@ -6,9 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelection
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QFileDialog
 from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QSplitter
 from PySide6.QtWidgets import QTabWidget
 from PySide6.QtWidgets import QVBoxLayout
@@ -21,6 +23,7 @@ from app.models.leaderboard_model import COL_RANK
 from app.models.leaderboard_model import RECORD_ROLE
 from app.models.leaderboard_model import STATUSES
 from app.models.leaderboard_model import LeaderboardProxyModel
+from app.models.leaderboard_model import write_csv
 from app.pages.base import Page
 from app.pages.base import make_table
 from app.pages.base import row
@@ -53,8 +56,9 @@ def draw_param_importances(ax, data: ParamImportances) -> None:
 
 class ResultsPage(Page):
     title = "Results"
-    help_text = ("Every trial of the study. Select one to see its parameters and fold scores, "
-                 "several to compare them; the plots describe the best or the selected trial.")
+    help_text = ("The best trial of each model family, or every trial of the study. Select one "
+                 "to see its parameters and fold scores, several to compare them; the plots "
+                 "describe the best or the selected trial.")
 
     def __init__(self, results: ResultsController, study: StudyController, parent=None):
         super().__init__(parent)
@@ -74,6 +78,20 @@ class ResultsPage(Page):
             self.status_combo.addItem(status.capitalize(), status)
         self.proxy = LeaderboardProxyModel(self)
         self.proxy.setSourceModel(study.leaderboard_model)
+        self.view_combo = QComboBox()
+        self.view_combo.addItem("Best per family", True)
+        self.view_combo.addItem("All trials", False)
+        self.view_combo.setToolTip("Best per family: one row per model family, its best trial "
+                                   "(a family without a completed trial shows its latest).")
+        self.view_combo.currentIndexChanged.connect(
+            lambda _i: (self.proxy.set_best_per_family(self.view_combo.currentData()),
+                        self._update_count()))
+        self.proxy.set_best_per_family(True)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setToolTip("Save the table as shown (these rows, in this order) as a "
+                                      "CSV file.")
+        self.export_button.clicked.connect(lambda: self.export_csv())
+        self.export_button.setEnabled(False)
         self.filter_edit.textChanged.connect(self.proxy.set_text_filter)
         self.filter_edit.textChanged.connect(lambda _t: self._update_count())
         self.status_combo.currentIndexChanged.connect(
@@ -91,7 +109,8 @@ class ResultsPage(Page):
         self.count_label = QLabel("")
         self.count_label.setObjectName("hint")
         self.filter_edit.setMinimumWidth(320)
-        left_layout.addLayout(row(self.filter_edit, self.status_combo, None, self.count_label))
+        left_layout.addLayout(row(self.view_combo, self.filter_edit, self.status_combo, None,
+                                  self.count_label, self.export_button))
         left_layout.addWidget(self.table, 1)
 
         self.compare_model = TrialCompareTableModel(self)
@@ -175,7 +194,14 @@ class ResultsPage(Page):
         self.results.set_selection([r for r in records if r is not None])
 
     def select_trials(self, numbers: list[int]) -> None:
-        """Select trials by number (tests and the self-test use this like a user would)."""
+        """Select trials by number (tests and the self-test use this like a user would).
+
+        Trials that the best-per-family view hides are shown by switching to all trials.
+        """
+        shown = {t.number for r in range(self.proxy.rowCount())
+                 if (t := self.proxy.data(self.proxy.index(r, 0), RECORD_ROLE)) is not None}
+        if self.proxy.best_per_family and not set(numbers) <= shown:
+            self.view_combo.setCurrentIndex(self.view_combo.findData(False))
         sel = self.table.selectionModel()
         sel.clearSelection()
         for r in range(self.proxy.rowCount()):
@@ -231,6 +257,24 @@ class ResultsPage(Page):
         shown = self.proxy.rowCount()
         self.count_label.setText(f"{total} trials" if shown == total
                                  else f"{shown} of {total} trials shown")
+        self.export_button.setEnabled(shown > 0)
+
+    def export_csv(self, path: str | None = None) -> str | None:
+        """Save the table as shown; asks for the file when ``path`` is None. Returns the path."""
+        if path is None:
+            name = (self.study.board.study_name if self.study.board else "leaderboard")
+            path, _ = QFileDialog.getSaveFileName(self, "Export the table as CSV",
+                                                  f"{name}.csv", "CSV files (*.csv)")
+            if not path:
+                return None
+        try:
+            rows = write_csv(self.proxy, path)
+        except OSError as exc:
+            self.messages.show_message("export-csv", "error",
+                                       f"Could not write {path}: {exc.strerror or exc}.")
+            return None
+        self.messages.show_message("export-csv", "info", f"{rows} rows written to {path}.")
+        return path
 
     def _request_for_tab(self) -> None:
         if not self.isVisible() or self.study.board is None:
