@@ -70,7 +70,8 @@ def drift_rates(names: list[str], seeds: int) -> list[dict]:
             if numeric:
                 col = numeric[rng.integers(len(numeric))]
                 moved = new.copy()
-                moved[col] = moved[col] + 0.5 * train[col].std()
+                # the new rows' mean moved to half a training sd from the training mean
+                moved[col] = moved[col] - moved[col].mean() + train[col].mean() + 0.5 * train[col].std()
                 hit_num += col in check_drift(profile, moved, cols).drifted_columns
             categorical = [c.column for c in tested if c.kind == "categorical"]
             if categorical:
@@ -78,7 +79,10 @@ def drift_rates(names: list[str], seeds: int) -> list[dict]:
                 moved = new.copy()
                 level = moved[col].value_counts().index[-1]
                 others = np.flatnonzero((moved[col] != level) & moved[col].notna())
-                k = min(len(others), int(round(0.2 * moved[col].notna().sum())))
+                # the level's share in the new rows set to its training share + 20 points
+                then = float((train[col] == level).sum() / train[col].notna().sum())
+                now = float((moved[col] == level).sum() / moved[col].notna().sum())
+                k = min(len(others), int(round((then + 0.2 - now) * moved[col].notna().sum())))
                 moved.loc[rng.choice(others, k, replace=False), col] = level
                 hit_cat += col in check_drift(profile, moved, cols).drifted_columns
                 n_cat += 1

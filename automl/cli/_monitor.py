@@ -19,8 +19,9 @@ def add_commands(sub) -> None:
     mo.add_argument("model", metavar="MODEL", help="bundle folder, MODEL@ALIAS or MODEL/N")
     mo.add_argument("data", metavar="NEW_DATA", help="the new rows (CSV, Excel, Parquet, JSON)")
     mo.add_argument("--labels", metavar="COL", help="column with the true target: adds the realised metric")
-    mo.add_argument("--report", metavar="DIR", help="write report.json/.md/.html here and append "
-                    "to DIR/history.jsonl")
+    mo.add_argument("--report", metavar="DIR", help="write report.json/.md/.html here and append to "
+                    "DIR/history.jsonl (default: BUNDLE.monitoring beside a bundle folder, or the "
+                    "workspace's monitoring folder for a registry URI)")
     mo.add_argument("--project", metavar="FILE", help="take drift-policy overrides from this "
                     "project file's [monitor] table")
     mo.add_argument("--registry", help="registry folder or URL for MODEL@ALIAS (default: the workspace's)")
@@ -57,6 +58,7 @@ def cmd_monitor(args, started_at: float = 0.0) -> int:
     from automl.monitor import DriftPolicy
     from automl.monitor import Verdict
     from automl.monitor import monitor_bundle
+    from automl.monitor import monitoring_folder
     from automl.monitor import write_report
 
     policy = DriftPolicy()
@@ -68,14 +70,13 @@ def cmd_monitor(args, started_at: float = 0.0) -> int:
     dataset = load_dataset(args.data)
     report = monitor_bundle(bundle, dataset.frame, labels=args.labels, policy=policy,
                             model=str(args.model), data=str(args.data))
-    if args.report:
-        write_report(report, args.report)
+    folder = write_report(report, args.report or monitoring_folder(args.model, bundle.path))
     if args.json:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2, allow_nan=False, default=str) + "\n")
+        doc = {**report.to_dict(), "report": str(folder)}
+        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False, default=str) + "\n")
     else:
         print(_summary(report))
-        if args.report:
-            print(f"report written to {args.report}", file=sys.stderr)
+        print(f"report written to {folder}", file=sys.stderr)
     return EXIT_DRIFT if report.verdict is Verdict.DRIFT else 0
 
 
@@ -100,16 +101,29 @@ def _summary(report) -> str:
 def cmd_compare(args, started_at: float = 0.0) -> int:
     from automl.data import load_dataset
     from automl.monitor import compare_bundles
+    from automl.monitor import monitoring_folder
+    from automl.monitor import record_comparison
 
     a = load_model(args.a, args.registry)
     b = load_model(args.b, args.registry)
     frame = load_dataset(args.data).frame
     result = compare_bundles(a, b, frame, target=args.target, metric=args.metric,
                              n_boot=args.n_boot, seed=args.seed)
+    kept = record_comparison(monitoring_folder(args.b, b.path),
+                             {**result.to_dict(), "a_model": str(args.a), "b_model": str(args.b),
+                              "data": str(args.data), "created_at": _now()})
     if args.json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n")
     else:
         print(f"{result.metric}: A {result.a:.4f}, B {result.b:.4f}; B - A {result.difference:+.4f} "
               f"(95% interval {result.low:+.4f} .. {result.high:+.4f}, {result.rows:,} rows): "
               f"{result.verdict.value}")
+        print(f"kept in {kept}", file=sys.stderr)
     return 0
+
+
+def _now() -> str:
+    from datetime import UTC
+    from datetime import datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -17,7 +17,10 @@ from automl.monitor._policy import DriftPolicy
 from automl.monitor._policy import DriftTest
 from automl.monitor._reference import REFERENCE_FILE
 from automl.monitor._reference import reference_files
+from automl.monitor._report import draw_drift
+from automl.monitor._report import monitoring_folder
 from automl.monitor._report import read_history
+from automl.monitor._report import record_comparison
 from automl.monitor._report import to_markdown
 from automl.monitor._report import write_report
 
@@ -34,10 +37,13 @@ __all__ = [
     "Verdict",
     "check_drift",
     "compare_bundles",
+    "draw_drift",
     "estimate_performance",
     "monitor_bundle",
+    "monitoring_folder",
     "paired_bootstrap",
     "read_history",
+    "record_comparison",
     "reference_files",
     "to_markdown",
     "write_report",

@@ -144,6 +144,9 @@ def compare_bundles(a, b, frame: pd.DataFrame, *, target: str | None = None, met
     Raises:
         ConfigError: The target column is missing, the tasks differ, or the metric does not fit.
     """
+    if n_boot < 100:
+        raise ConfigError(f"--n-boot {n_boot} is too few resamples for a 95% interval; use 100 or more.",
+                          field="n_boot")
     target = target or a.metadata["task"]["target"]
     if target not in frame.columns:
         raise ConfigError(f"The labelled data has no column {target!r} (the target); pass the "

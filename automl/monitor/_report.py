@@ -17,9 +17,11 @@ from typing import Any
 from automl.monitor._check import MonitorReport
 from automl.monitor._drift import ColumnCheck
 
-__all__ = ["HISTORY_FILE", "history_entry", "read_history", "to_markdown", "write_report"]
+__all__ = ["HISTORY_FILE", "draw_drift", "history_entry", "monitoring_folder", "read_history", "record_comparison", "to_markdown",
+           "write_report"]
 
 HISTORY_FILE = "history.jsonl"
+COMPARISONS_FILE = "comparisons.jsonl"
 
 
 def write_report(report: MonitorReport, folder: str | Path) -> Path:
@@ -36,6 +38,20 @@ def write_report(report: MonitorReport, folder: str | Path) -> Path:
     return out
 
 
+def monitoring_folder(model: str, bundle_path: str | Path) -> Path:
+    """Where a model's checks are kept when no folder is given.
+
+    A bundle folder named on the command line: ``<bundle>.monitoring`` beside it. A registry
+    URI (whose bundle copy must not change): ``<workspace>/monitoring/<model>-<version folder>``.
+    """
+    bundle = Path(bundle_path)
+    if Path(model).is_dir():
+        return bundle.with_name(bundle.name + ".monitoring")
+    from automl.storage import workspace_dir
+
+    return workspace_dir() / "monitoring" / f"{bundle.parent.name}-{bundle.name}"
+
+
 def history_entry(report: MonitorReport) -> dict[str, Any]:
     """The one-line summary of a check kept in the history."""
     return {"created_at": report.created_at, "model": report.model, "data": report.data,
@@ -44,6 +60,15 @@ def history_entry(report: MonitorReport) -> dict[str, Any]:
             "prediction_drift": any(c.drifted for c in report.prediction),
             "estimate": report.estimate.to_dict() if report.estimate else None,
             "realised": report.realised.to_dict() if report.realised else None}
+
+
+def record_comparison(folder: str | Path, doc: dict[str, Any]) -> Path:
+    """Append a comparison (``automl compare --json``'s document) to ``folder``/comparisons.jsonl."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / COMPARISONS_FILE, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(doc, allow_nan=False, default=str) + "\n")
+    return out / COMPARISONS_FILE
 
 
 def read_history(folder: str | Path) -> list[dict[str, Any]]:
@@ -143,28 +168,39 @@ def to_html(report: MonitorReport) -> str:
             f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
 
 
-def plot_png(check: ColumnCheck, *, width: float = 4.0, height: float = 2.6) -> bytes:
-    """A small training-vs-new chart of one column (histogram or bars), as PNG bytes."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=90)
-    ax = fig.add_subplot()
-    p = check.plot or {}
+def draw_drift(ax, plot: dict[str, Any] | None, title: str = "") -> None:
+    """Draw one column's training-vs-new shares (histogram or bars) on a matplotlib Axes."""
+    p = plot or {}
     if p.get("type") == "histogram":
         edges = p["edges"]
         centers = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
         widths = [b - a for a, b in zip(edges[:-1], edges[1:], strict=True)]
         ax.bar(centers, p["reference"], width=widths, alpha=0.5, label="training", color="#4c72b0")
         ax.bar(centers, p["new"], width=widths, alpha=0.5, label="new", color="#dd8452")
+        outside = p.get("below", 0.0) + p.get("above", 0.0)
+        if outside:
+            ax.text(0.99, 0.97, f"{outside:.0%} of new rows outside the training range",
+                    transform=ax.transAxes, ha="right", va="top", fontsize=7)
     elif p.get("type") == "bar":
-        xs = range(len(p["labels"]))
+        xs = list(range(len(p["labels"])))
         ax.bar([x - 0.2 for x in xs], p["reference"], width=0.4, label="training", color="#4c72b0")
         ax.bar([x + 0.2 for x in xs], p["new"], width=0.4, label="new", color="#dd8452")
-        ax.set_xticks(list(xs), [str(s)[:10] for s in p["labels"]], rotation=30, fontsize=7)
-    ax.set_title(check.column, fontsize=9)
+        ax.set_xticks(xs, [str(s)[:10] for s in p["labels"]], rotation=30, fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no distribution to show", ha="center", va="center", transform=ax.transAxes)
+    ax.set_title(title, fontsize=9)
     ax.set_ylabel("share", fontsize=8)
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7)
+    if p.get("type"):
+        ax.legend(fontsize=7)
+
+
+def plot_png(check: ColumnCheck, *, width: float = 4.0, height: float = 2.6) -> bytes:
+    """A small training-vs-new chart of one column, as PNG bytes."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=90)
+    draw_drift(fig.add_subplot(), check.plot, check.column)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

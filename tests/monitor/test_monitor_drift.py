@@ -67,16 +67,19 @@ def test_independent_splits_raise_no_alarm(case):
 
 
 def _shift_numeric(new: pd.DataFrame, column: str, train: pd.DataFrame) -> pd.DataFrame:
+    """The new rows' mean moved to half a training sd from the training mean."""
     out = new.copy()
-    out[column] = out[column] + 0.5 * train[column].std()
+    out[column] = out[column] - out[column].mean() + train[column].mean() + 0.5 * train[column].std()
     return out
 
 
-def _move_category(new: pd.DataFrame, column: str, level: str, seed: int) -> pd.DataFrame:
-    """Give ``level`` 20 more points of share, taken from the other levels."""
+def _move_category(new: pd.DataFrame, train: pd.DataFrame, column: str, level: str, seed: int):
+    """Give ``level`` 20 points more share than in training, taken from the other levels."""
     out = new.copy()
     others = np.flatnonzero((out[column] != level) & out[column].notna())
-    k = int(round(0.2 * out[column].notna().sum()))
+    then = (train[column] == level).sum() / train[column].notna().sum()
+    now = (out[column] == level).sum() / out[column].notna().sum()
+    k = int(round((then + 0.2 - now) * out[column].notna().sum()))
     out.loc[np.random.default_rng(seed).choice(others, k, replace=False), column] = level
     return out
 
@@ -94,7 +97,7 @@ def test_half_sd_shift_and_20_point_share_move_are_flagged(name, numeric, catego
         assert numeric in result.drifted_columns, seed
         if categorical:
             column, level = categorical
-            result = _check(train, _move_category(new, column, level, seed))
+            result = _check(train, _move_category(new, train, column, level, seed))
             assert column in result.drifted_columns, seed
 
 
