@@ -27,7 +27,6 @@ from PySide6.QtWidgets import QWidget
 import automl
 from app.controllers.history import HistoryController
 from app.controllers.monitor import MonitorController
-from app.controllers.monitor import MonitorController
 from app.controllers.project import ProjectController
 from app.controllers.results import ResultsController
 from app.controllers.search import SearchController
@@ -36,7 +35,6 @@ from app.controllers.wizard import WizardController
 from app.pages.data_page import DataPage
 from app.pages.export_page import ExportPage
 from app.pages.history_page import HistoryPage
-from app.pages.monitor_page import MonitorPage
 from app.pages.monitor_page import MonitorPage
 from app.pages.results_page import ResultsPage
 from app.pages.search_page import SearchPage
@@ -76,8 +74,6 @@ class MainWindow(QMainWindow):
         self.results_page = ResultsPage(self.results, self.study)
         self.export_page = ExportPage(self.results, self.study, self.settings)
         self.history_page = HistoryPage(self.history)
-        self.monitor = MonitorController(self)
-        self.monitor_page = MonitorPage(self.monitor)
         self.monitor = MonitorController(self)
         self.monitor_page = MonitorPage(self.monitor)
         self.pages = (self.data_page, self.target_page, self.settings_page, self.search_page,
