@@ -9,8 +9,10 @@ what is measured: with N workers a perfect engine finishes N times as many trial
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time
 from dataclasses import dataclass
+from dataclasses import replace
 
 import optuna
 from sklearn.linear_model import LogisticRegression
@@ -49,7 +51,8 @@ def register_sleepy() -> None:
     register_family(FamilySpec(
         "sleepy", "Sleepy logistic", "test double: a logistic regression that sleeps in fit",
         ALL, Style.SCALED, _space, {"C": 1.0, "max_iter": 200},
-        lambda p, ctx: SleepyLogistic(C=p["C"], max_iter=p["max_iter"]), cost=0.3))
+        lambda p, ctx: SleepyLogistic(C=p["C"], max_iter=p["max_iter"], sleep_s=SLEEP_S),
+        cost=0.3))
 
 
 register_sleepy()
@@ -74,8 +77,12 @@ def _worker(url: str, study: str, budget_s: float, start_at: float, out) -> None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     dataset = _dataset()
     time.sleep(max(0.0, start_at - time.time()))  # start together, as the test demands
+    before = os.times()
     result = run_search(_config(url, study, budget_s), dataset, refit=False)
-    out.put(result.n_complete + result.n_pruned + result.n_failed)
+    after = os.times()  # this process and its joined children (fit worker, writer)
+    cpu_s = sum(getattr(after, k) - getattr(before, k)
+                for k in ("user", "system", "children_user", "children_system"))
+    out.put((result.n_complete + result.n_pruned + result.n_failed, cpu_s))
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class FleetResult:
     repeated_share: float  # trials whose params repeat an earlier trial's
     workers: int  # distinct worker attributes seen
     best_over_time: tuple[tuple[float, float], ...]  # (seconds since start, best so far)
+    cpu_ms_per_trial: float = float("nan")  # the workers' processes, all included
 
 
 def run_fleet(url: str, study: str, n_workers: int, budget_s: float) -> FleetResult:
@@ -102,8 +110,11 @@ def run_fleet(url: str, study: str, n_workers: int, budget_s: float) -> FleetRes
         p.start()
     for p in procs:
         p.join(timeout=budget_s * 3 + 60)
+    reports = [out.get(timeout=10) for _ in procs if not out.empty()]
     trials = optuna.load_study(study_name=study, storage=url_storage(url)).get_trials()
-    return summarise(trials, n_workers, start_at)
+    summary = summarise(trials, n_workers, start_at)
+    cpu = sum(c for _, c in reports)
+    return replace(summary, cpu_ms_per_trial=1000 * cpu / max(1, summary.n_trials))
 
 
 def url_storage(url: str):
