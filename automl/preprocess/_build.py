@@ -29,7 +29,18 @@ from automl.preprocess._transformers import to_category_strings
 ONE_HOT_MAX_LEVELS = 20  # above this, a categorical column is target-encoded (scaled style)
 NATIVE_MAX_LEVELS = 250  # HistGradientBoosting's native categorical limit (max_bins 255)
 TEXT_MAX_FEATURES = 5000
-TEXT_SVD_COMPONENTS = 64
+TEXT_SVD_COMPONENTS = 64  # at most; see text_components_for
+MIN_TEXT_SVD_COMPONENTS = 8
+# Rows x components a second of budget affords: the tree styles' cost grows with the
+# feature count, and 64 components of a 17,000-row, 4-class table left boosting and
+# forests unable to finish one fold in a 60 s run (docs/benchmarks.md).
+TEXT_CELLS_PER_BUDGET_S = 5_000
+
+
+def text_components_for(budget_s: float, n_rows: int) -> int:
+    """SVD components of each text column for the tree styles, sized to the budget."""
+    fit = int(budget_s * TEXT_CELLS_PER_BUDGET_S / max(1, n_rows))
+    return max(MIN_TEXT_SVD_COMPONENTS, min(TEXT_SVD_COMPONENTS, fit))
 
 
 class Style(enum.StrEnum):
@@ -57,6 +68,7 @@ class FeaturePlan:
     high_card: tuple[str, ...]  # categorical with many levels
     datetime: tuple[str, ...]
     text: tuple[str, ...]
+    text_components: int = TEXT_SVD_COMPONENTS  # SVD size of each text column (tree styles)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -150,7 +162,8 @@ def build_preprocessor(
         tfidf = TfidfVectorizer(max_features=TEXT_MAX_FEATURES, sublinear_tf=True, min_df=2)
         steps = [FunctionTransformer(text_column), tfidf]
         if not scaled:  # trees want few dense columns
-            steps.append(TruncatedSVD(n_components=TEXT_SVD_COMPONENTS, random_state=seed))
+            components = getattr(plan, "text_components", TEXT_SVD_COMPONENTS)  # older plans
+            steps.append(TruncatedSVD(n_components=components, random_state=seed))
         parts.append((f"text{i}", make_pipeline(*steps), [name]))
     transformer = ColumnTransformer(
         parts, remainder="drop", sparse_threshold=0.3 if scaled and plan.text else 0.0,

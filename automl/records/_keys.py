@@ -20,6 +20,7 @@ DURATION_SECONDS = "duration_seconds"
 ERROR_TYPE = "error_type"
 ERROR_MESSAGE = "error_message"
 REASON = "reason"  # why a trial was pruned, stopped or not started
+TRAIN_FRACTION = "train_fraction"  # share of each fold's training rows it was fit on (< 1)
 MEMBERS = "members"  # ensemble: [{"trial", "family", "weight"}]
 TEMPERATURE = "temperature"  # ensemble: probabilities rescaled by this temperature (log loss)
 

@@ -61,6 +61,11 @@ class FoldBags:
         kept = self._kept.get(self._study.get(study_number, -1))
         return kept.path if kept and os.path.exists(kept.path) else None
 
+    def megabytes(self, study_number: int) -> float | None:
+        """Size of a trial's saved fold models on disk, if they are there."""
+        path = self.path(study_number)
+        return os.path.getsize(path) / 2**20 if path else None
+
     def take(self, study_number: int, wait_s: float = WAIT_S) -> str | None:
         """Move a trial's saved fold models out of the folder (it survives ``close``),
         waiting up to ``wait_s`` for a worker still writing them."""

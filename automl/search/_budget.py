@@ -18,6 +18,9 @@ PROMISE_SLACK_S = 5.0
 # plots' share that grows with the rows (about 1 s per 100,000 rows x 10 features).
 EXPORT_BASE_S = 1.5
 EXPORT_S_PER_MILLION_CELLS = 1.0
+# The model file is loaded, written again as model.skops, copied and hashed: about 17 ms
+# per MB on a loaded 2-core machine (a 128 MB forest: 2.2 s).
+EXPORT_S_PER_MB = 0.02
 SAFETY_S = 0.5  # scheduling and process teardown
 REFIT_SCALE = 1.3  # a refit on all rows costs more than its share of rows suggests
 REFIT_OVERHEAD_S = 0.3
@@ -28,14 +31,17 @@ def promise_end(t0: float, budget_s: float) -> float:
     return t0 + budget_s * PROMISE_FACTOR + PROMISE_SLACK_S
 
 
-def export_reserve_s(n_rows: int, n_features: int) -> float:
-    """Seconds kept at the end for writing the bundle of a table of this size."""
-    return EXPORT_BASE_S + EXPORT_S_PER_MILLION_CELLS * n_rows * max(1, n_features) / 1e6
+def export_reserve_s(n_rows: int, n_features: int, model_mb: float = 0.0) -> float:
+    """Seconds kept at the end for writing the bundle of a table of this size and a model
+    file of about ``model_mb`` megabytes."""
+    return (EXPORT_BASE_S + EXPORT_S_PER_MILLION_CELLS * n_rows * max(1, n_features) / 1e6
+            + EXPORT_S_PER_MB * model_mb)
 
 
-def final_end(t0: float, budget_s: float, n_rows: int, n_features: int) -> float:
+def final_end(t0: float, budget_s: float, n_rows: int, n_features: int,
+              model_mb: float = 0.0) -> float:
     """The time by which the final model must be on disk, leaving room to export it."""
-    return promise_end(t0, budget_s) - export_reserve_s(n_rows, n_features) - SAFETY_S
+    return promise_end(t0, budget_s) - export_reserve_s(n_rows, n_features, model_mb) - SAFETY_S
 
 
 def refit_seconds(fold_fit_s: float, n_full: int, n_fold_train: int) -> float:

@@ -27,6 +27,7 @@ from optuna.trial import TrialState
 from automl.errors import SearchError
 from automl.records import keys as K
 from automl.records._records import TrialRecord
+from automl.search._budget import final_end
 from automl.search._budget import refit_seconds
 from automl.search._ensemble import EnsemblePlan
 from automl.search._ensemble import select_ensemble
@@ -51,6 +52,9 @@ class FinalModelMixin:
         self._progress(force=True, phase="refit")
         plan = self._ensemble_plan(completed)
         p = self.prepared
+        self.refit_end = min(self.refit_end, final_end(
+            self.t0, self.config.budget_s, len(p.full.y), len(p.features),
+            self._model_megabytes(completed[0], plan)))
         sampled = len(p.problem.y) != len(p.full.y)
         # Unsampled, the search's problem is every row *with* its folds (needed to measure).
         pool = WorkerPool(max(1, min(self.config.n_jobs, os.cpu_count() or 1)),
@@ -232,12 +236,19 @@ class FinalModelMixin:
         sign = -1 if self.metric.greater_is_better else 1
         return sorted(records, key=lambda r: sign * r.score)
 
+    def _model_megabytes(self, best: TrialRecord, plan: EnsemblePlan | None) -> float:
+        """The final model's likely size, from the kept fold models: one fold model of each
+        trial it may hold (a refit is about one fold model; its export time grows with it)."""
+        n_folds = max(1, len(self.prepared.problem.splits))
+        numbers = list(plan.weights) if plan is not None else [best.number]
+        return sum((self.bags.megabytes(n) or 0.0) / n_folds for n in numbers)
+
     def _left(self) -> float:
         return self.refit_end - time.monotonic()
 
     def _refit_estimate(self, record: TrialRecord) -> float:
         """Seconds to refit on all rows: model fit plus preprocessing per fold, scaled by rows."""
-        per_fold = (record.fit_seconds or 0.0) + (record.prep_seconds or 0.0)
+        per_fold = (record.fit_seconds or 0.0) / record.train_fraction + (record.prep_seconds or 0.0)
         p = self.prepared
         return refit_seconds(per_fold / max(1, len(record.fold_scores)), len(p.full.y),
                              len(p.problem.splits[0][0]))

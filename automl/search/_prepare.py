@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 from sklearn.model_selection import RepeatedKFold
@@ -20,6 +21,7 @@ from automl.errors import ConfigError
 from automl.errors import DataError
 from automl.preprocess import FeaturePlan
 from automl.preprocess import Style
+from automl.preprocess import text_components_for
 from automl.search._config import RunConfig
 from automl.search._evaluate import Problem
 
@@ -94,7 +96,9 @@ def prepare(config: RunConfig, dataset: Dataset, profile: Profile | None = None)
         notes.append(f"the training data takes {data_mb:,.1f} MB, over the memory budget of "
                      f"{config.max_data_mb:g} MB: using a stratified sample of "
                      f"{keep:,} of {task.n_rows:,} rows (raise max_data_mb / --max-data-mb to use more)")
-    plans = {s: FeaturePlan.from_profile(profile, config.target, config.exclude, s) for s in Style}
+    components = text_components_for(config.budget_s, len(y))
+    plans = {s: replace(FeaturePlan.from_profile(profile, config.target, config.exclude, s),
+                        text_components=components) for s in Style}
     full = Problem(X, y, task, plans, (), config.seed)
 
     Xs, ys = X, y

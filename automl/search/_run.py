@@ -54,7 +54,9 @@ HOPELESS_FAILURES = 25  # every one of the first trials failed: stop, say why
 MAX_REASKS = 6  # sampler picks of families that do not fit before choosing one that does
 PULL_EVERY_S = 3.0  # how often trials recorded by other processes are pulled in
 FIRST_TRIALS_MIN_S = 2.0  # the least time the first trials get, whatever startup took
-OVERRUN_TOLERANCE = 0.9  # stop a trial whose projected end is past its deadline by this share
+OVERRUN_TOLERANCE = 0.9
+MIN_TRAIN_FRACTION = 0.1  # a first trial on fewer of a fold's rows says too little
+SAMPLE_SHARE = 0.7  # of the time a sampled first trial may take, aimed at  # stop a trial whose projected end is past its deadline by this share
 
 
 def run_search(
@@ -116,6 +118,7 @@ class _Search(FinalModelMixin):
         self.last_progress = 0.0
         self.last_pull = 0.0
         self.first_launch: float | None = None
+        self.fractions: dict[int, float] = {}  # sampler trial -> share of fold rows it fits on
         self.stop_reason = "budget"
 
     # -- setup -------------------------------------------------------------------------
@@ -318,8 +321,8 @@ class _Search(FinalModelMixin):
         self._pull_trials()
         now = time.monotonic()
         left = search_end - now
-        fits = {f.name for f in self.families
-                if (est := self._estimate(f)) is None or est <= left}
+        fractions = self._train_fractions(left)
+        fits = set(fractions)
         if not fits:
             return False
         for attempt in range(MAX_REASKS):
@@ -337,8 +340,30 @@ class _Search(FinalModelMixin):
         if self.first_launch is None:
             self.first_launch = now
         self.running[trial.number] = (trial, family.name, [], now)
-        self.pool.submit(worker, ("trial", trial.number, family.name, params), deadline)
+        self.fractions[trial.number] = fractions[family.name]
+        self.pool.submit(worker, ("trial", trial.number, family.name, params,
+                                  fractions[family.name]), deadline)
         return True
+
+    def _train_fractions(self, left: float) -> dict[str, float]:
+        """The families that can start now, each with the share of a fold's training rows
+        its trial fits on: all of them when its expected duration fits the time left; a
+        family with no completed trial yet that would not fit even one trial in the time
+        (or the per-trial limit) gets a first trial on a sample that fits, instead of a
+        timeout, as long as the sample keeps ``MIN_TRAIN_FRACTION`` of the rows."""
+        limit = min(left, self.config.effective_trial_timeout_s)
+        done = {t.params.get("family") for t in self.mem.get_trials(
+            deepcopy=False, states=(TrialState.COMPLETE,))}
+        out = {}
+        for f in self.families:
+            est = self._estimate(f)
+            if est is None or est <= (left if f.name in done else limit):
+                out[f.name] = 1.0
+            elif f.name not in done:
+                fraction = SAMPLE_SHARE * limit / est
+                if fraction >= MIN_TRAIN_FRACTION:
+                    out[f.name] = round(fraction, 3)
+        return out
 
     def _most_promising(self, names: set[str]) -> str:
         """Of these families, the one with the best score so far (else the cheapest)."""
@@ -466,6 +491,11 @@ class _Search(FinalModelMixin):
             result[K.PREP_SECONDS] = float(sum(f.prep_seconds for f in folds))
         if error:
             result[K.ERROR_TYPE], result[K.ERROR_MESSAGE] = error
+        fraction = self.fractions.pop(trial.number, 1.0)
+        if fraction < 1.0:
+            result[K.TRAIN_FRACTION] = fraction
+            reason = reason or (f"fit on {fraction:.0%} of each fold's training rows: a full "
+                                "fold would not fit the time")
         if reason:
             result[K.REASON] = reason
         trial.set_user_attr(K.TRIAL_RESULT, result)
@@ -474,13 +504,14 @@ class _Search(FinalModelMixin):
         status = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned"}.get(state, "failed")
         self.counts[status] += 1
         if state is TrialState.COMPLETE:
-            self.durations[family].append(duration)
+            self.durations[family].append(duration / fraction)  # at full size
         elif expected is not None:  # stopped at a pace that projected this duration
             self.durations[family].append(expected)
         elif state is TrialState.FAIL and error and error[0] == "TrialTimeout":
             self.durations[family].append(duration * 1.5)  # at least this slow
         message = f"{error[0]}: {error[1]}" if error else reason
-        refit_s = (result.get(K.FIT_SECONDS) or 0.0) + (result.get(K.PREP_SECONDS) or 0.0)
+        refit_s = ((result.get(K.FIT_SECONDS) or 0.0) / fraction
+                   + (result.get(K.PREP_SECONDS) or 0.0))
         self.recorder.submit(frozen, (trial.number, family, status, value, tuple(scores),
                                       round(duration, 4), message, refit_s))
 

@@ -7,7 +7,8 @@ down only that worker. Each worker runs one trial at a time with one BLAS/OpenMP
 is shared copy-on-write instead of pickled.
 
 Protocol (tuples over a Pipe):
-  parent -> worker: ("trial", number, family, params) | ("refit", family, params, path)
+  parent -> worker: ("trial", number, family, params, train fraction)
+                    | ("refit", family, params, path)
                     | ("keep", number, path): save the fold models of trial ``number`` (the
                       worker's last completed trial) at ``path`` as one averaged model
                     | ("combine", member paths, weights, temperature, path)
@@ -113,7 +114,7 @@ def _worker_main(conn: Connection, problem: Problem) -> None:
 
 
 def _run_trial(conn: Connection, evaluator: Evaluator, number: int, family: str,
-               params) -> tuple[int, list]:
+               params, train_fraction: float = 1.0) -> tuple[int, list]:
     """Score one trial; returns (number, fold models) when it completed, else (-1, [])."""
     def on_fold(result) -> bool:
         conn.send(("fold", number, result))
@@ -123,7 +124,7 @@ def _run_trial(conn: Connection, evaluator: Evaluator, number: int, family: str,
     models: list = []
     try:
         folds, oof = evaluator.run_trial(family, params, on_fold=_collect(folds, on_fold),
-                                         fold_models=models)
+                                         fold_models=models, train_fraction=train_fraction)
     except TrialPruned:
         conn.send(("pruned", number, folds))
     except Exception as exc:  # noqa: BLE001 - any model error is recorded, the search goes on

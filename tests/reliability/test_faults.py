@@ -95,10 +95,11 @@ def test_a_model_that_eats_the_budget_is_stopped_and_recorded(tmp_path):
 
 def test_a_trial_that_cannot_finish_in_time_is_stopped_after_its_first_fold(tmp_path):
     """At the pace of its first fold the trial would need ~4 s of a 3 s limit: it is stopped
-    then (not killed at the limit), recorded as a timeout with its fold, and the run goes on."""
+    then (not killed at the limit), recorded as a timeout with its fold, and the run goes on.
+    (Once a trial has completed: until then the run has no model and no pace check applies.)"""
     url = f"sqlite:///{(tmp_path / 's.db').as_posix()}"
     config = RunConfig(target="y", n_trials=3, cv=5, cv_repeats=1, storage_url=url,
-                       study_name="pace", families=("slowfolds", "linear"), budget_s=30,
+                       study_name="pace", families=("linear", "slowfolds"), budget_s=30,
                        trial_timeout_s=3, n_jobs=1)
     result = run_search(config, _data(), refit=False)
     board = Leaderboard.from_study("pace", url)
