@@ -24,11 +24,10 @@ from optuna.trial import TrialState
 
 from automl import insights
 from automl.data import Dataset
-from automl.errors import ConfigError
 from automl.export import study_dataset
 from automl.metrics import get_metric
 from automl.records import Leaderboard
-from automl.records import keys as K
+from automl.records import StudyRecord
 from automl.records import load_study
 from automl.search import RunConfig
 from automl.search._evaluate import Evaluator
@@ -151,11 +150,7 @@ def trial_insights(
     board = Leaderboard.from_study(study_name, storage_url)
     record = board.completed_trial(trial_number)
     dataset = study_dataset(study, data, hint="Open the original file to see plots of its trials.")
-    config_dict = study.user_attrs.get(K.STUDY_CONFIG)
-    if not config_dict:
-        raise ConfigError(f"Study {study_name!r} was not written by AutoML Studio (it has no "
-                          "recorded settings), so its trials cannot be re-scored.")
-    prepared = prepare(RunConfig.from_dict(config_dict), dataset)
+    prepared = prepare(RunConfig.from_dict(StudyRecord.from_study(study).config), dataset)
     task = prepared.task
     evaluator = Evaluator(prepared.problem)
     _, oof = evaluator.run_trial(record.family, record.params)

@@ -17,9 +17,8 @@ import threading
 def cmd_worker(args, started_at: float) -> int:
     from dataclasses import replace
 
-    from automl.errors import ConfigError
     from automl.export import study_dataset
-    from automl.records import keys as K
+    from automl.records import StudyRecord
     from automl.records import load_study
     from automl.search import RunConfig
     from automl.search import run_search
@@ -40,11 +39,9 @@ def cmd_worker(args, started_at: float) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
     study = load_study(args.study, url)
-    if K.STUDY_CONFIG not in study.user_attrs:
-        raise ConfigError(f"Study {args.study!r} was not created by AutoML Studio; "
-                          "a worker cannot tell what to search.")
+    record = StudyRecord.from_study(study)  # refuses a study AutoML Studio did not create
     dataset = study_dataset(study, args.data)
-    config = replace(RunConfig.from_dict(study.user_attrs[K.STUDY_CONFIG]), resume=True,
+    config = replace(RunConfig.from_dict(record.config), resume=True,
                      study_name=args.study, storage_url=url, budget_s=args.time_budget,
                      n_trials=args.n_trials, n_jobs=args.n_jobs)
     if not args.json:

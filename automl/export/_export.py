@@ -24,8 +24,8 @@ from automl.metrics import get_metric
 from automl.models import get_family
 from automl.models._ensemble import WeightedEnsemble
 from automl.records import Leaderboard
+from automl.records import StudyRecord
 from automl.records import TrialRecord
-from automl.records import keys as K
 from automl.records import load_study
 from automl.search import FinalKind
 from automl.search import RunConfig
@@ -78,7 +78,7 @@ def export_trial(
     board = Leaderboard.from_study(study_name, storage_url)
     record = board.completed_trial(trial_number)
     dataset = study_dataset(study, data)
-    config = RunConfig.from_dict(study.user_attrs[K.STUDY_CONFIG])
+    config = RunConfig.from_dict(StudyRecord.from_study(study).config)
     prepared = prepare(config, dataset)
     evaluator = Evaluator(prepared.full)
     oof = None
@@ -119,7 +119,7 @@ def study_dataset(study, data: str | os.PathLike | Dataset | None = None,
     Raises:
         DataError: No file to read, or content that differs from the recorded fingerprint.
     """
-    recorded = study.user_attrs.get(K.STUDY_DATASET, {})
+    recorded = StudyRecord.from_study(study, strict=False).dataset
     if isinstance(data, Dataset):
         dataset = data
     else:

@@ -46,20 +46,23 @@ class StudyRecord:
     project: dict[str, Any] | None = None
 
     @classmethod
-    def from_study(cls, study: optuna.Study) -> StudyRecord:
+    def from_study(cls, study: optuna.Study, *, strict: bool = True) -> StudyRecord:
         """Read a study's record.
 
+        Args:
+            strict: Refuse a study AutoML Studio did not create (else its record is empty).
+
         Raises:
-            ConfigError: The study was not created by AutoML Studio (no recorded config).
+            ConfigError: ``strict`` and the study records no run settings.
         """
         ua = study.user_attrs
-        if K.STUDY_CONFIG not in ua:
+        if strict and K.STUDY_CONFIG not in ua:
             raise ConfigError(f"Study {study.study_name!r} was not created by AutoML Studio "
                               "(it records no run settings); use a study made by `automl run`.",
                               field="study_name")
         return cls(
             name=study.study_name, created_at=ua.get(K.STUDY_CREATED),
-            config=dict(ua[K.STUDY_CONFIG]), task=dict(ua.get(K.STUDY_TASK) or {}),
+            config=dict(ua.get(K.STUDY_CONFIG) or {}), task=dict(ua.get(K.STUDY_TASK) or {}),
             dataset=dict(ua.get(K.STUDY_DATASET) or {}),
             features=tuple(ua.get(K.STUDY_FEATURES) or ()), cv=dict(ua.get(K.STUDY_CV) or {}),
             versions=dict(ua.get(K.STUDY_VERSIONS) or {}), project=ua.get(STUDY_PROJECT),
