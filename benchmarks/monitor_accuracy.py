@@ -49,7 +49,7 @@ def _bench_table(name: str) -> tuple[pd.DataFrame, str]:
     return frame, target
 
 
-def drift_rates(names: list[str], seeds: int) -> list[dict]:
+def drift_rates(names: list[str], seeds: int, new_rows: int = 0) -> list[dict]:
     rows = []
     for name in names:
         frame, target = _bench_table(name)
@@ -59,6 +59,8 @@ def drift_rates(names: list[str], seeds: int) -> list[dict]:
             idx = np.random.default_rng(seed).permutation(len(frame))
             train = frame.iloc[idx[: len(frame) // 2]].reset_index(drop=True)
             new = frame.iloc[idx[len(frame) // 2:]].reset_index(drop=True)
+            if new_rows:  # fewer new rows than the training half: the distances get noisier
+                new = new.head(new_rows)
             profile = profile_dataset(load_dataset(train), target=target)
             cols = profile.feature_columns(target)
             result = check_drift(profile, new, cols)
@@ -86,7 +88,7 @@ def drift_rates(names: list[str], seeds: int) -> list[dict]:
                 moved.loc[rng.choice(others, k, replace=False), col] = level
                 hit_cat += col in check_drift(profile, moved, cols).drifted_columns
                 n_cat += 1
-        rows.append({"table": name, "rows": len(frame), "features": len(features), "seeds": seeds,
+        rows.append({"table": name, "rows": len(frame), "new_rows": len(new), "features": len(features), "seeds": seeds,
                      "dataset_false_alarm_rate": alarms / seeds,
                      "column_flag_rate": float(np.mean(shares)),
                      "max_column_flag_share": float(np.max(shares)),
@@ -133,13 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--drift-seeds", type=int, default=0, help="splits per table for the drift rates")
     p.add_argument("--drift-tables", nargs="+", default=["breast_cancer", "penguins", "wine", "affairs", "default"])
+    p.add_argument("--new-rows", type=int, default=0, help="check only this many new rows per split")
     p.add_argument("--estimate", action="store_true", help="measure the label-free estimate's error")
     p.add_argument("--estimate-tables", nargs="+", default=["breast_cancer", "affairs", "default"])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--budget", type=float, default=20.0)
     args = p.parse_args(argv)
     if args.drift_seeds:
-        for row in drift_rates(args.drift_tables, args.drift_seeds):
+        for row in drift_rates(args.drift_tables, args.drift_seeds, args.new_rows):
             print(json.dumps(row), flush=True)
     if args.estimate:
         rows = estimate_errors(args.estimate_tables, args.seeds, args.budget)

@@ -200,7 +200,7 @@ class MonitorPage(Page):
         estimate, realised = report.get("estimate"), report.get("realised")
         lines = []
         if estimate:
-            lines.append(f"Estimated without labels: {_metric(estimate)}. {estimate.get('note', '')}.")
+            lines.append(f"Estimate: {_metric(estimate)}, {estimate.get('note', '')}.")
         if realised:
             lines.append(f"Realised with the labels: {_metric(realised)} on {realised['rows']:,} rows.")
         self.estimate_label.setText(" ".join(lines))

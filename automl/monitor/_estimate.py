@@ -27,7 +27,7 @@ __all__ = ["ASSUMPTION", "Estimate", "class_codes", "estimate_performance", "rea
 
 DRAWS = 200
 MAX_ROWS = 50_000
-ASSUMPTION = ("estimated without labels: assumes the relation between the inputs and the target "
+ASSUMPTION = ("estimated without labels; assumes the relation between the inputs and the target "
               "is unchanged (only the inputs moved)")
 
 

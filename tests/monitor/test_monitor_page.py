@@ -37,7 +37,8 @@ def test_check_shows_verdict_columns_plot_and_history(qtbot, page, work, tmp_pat
     assert page.verdict_label.text().startswith("Drift")
     assert page.table.rowCount() == 30 + 2  # the columns, then the model's two outputs
     assert page.table.item(0, 4).text() == "yes"  # drifted columns first
-    assert "Estimated without labels: roc_auc" in page.estimate_label.text()
+    assert "Estimate: roc_auc" in page.estimate_label.text()
+    assert "estimated without labels; assumes" in page.estimate_label.text()
     assert "Realised with the labels" in page.estimate_label.text()
     qtbot.waitUntil(lambda: "training vs new" in page.canvas.plot_text(), timeout=30_000)
     assert page.history_table.rowCount() >= 1
