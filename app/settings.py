@@ -24,7 +24,6 @@ _K_RECENT_PROJECTS = "projects/recent"
 _K_DATA_DIR = "folders/last_data_dir"
 _K_EXPORT_DIR = "folders/last_export_dir"
 _K_GEOMETRY = "window/geometry"
-_K_SPLITTER = "window/state"
 
 
 def _migrate_1_to_2(s: QSettings) -> None:
@@ -119,13 +118,6 @@ class AppSettings:
 
     def set_window_geometry(self, value: QByteArray) -> None:
         self._s.setValue(_K_GEOMETRY, value)
-
-    def window_state(self) -> QByteArray | None:
-        value = self._s.value(_K_SPLITTER)
-        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
-
-    def set_window_state(self, value: QByteArray) -> None:
-        self._s.setValue(_K_SPLITTER, value)
 
     def sync(self) -> None:
         self._s.sync()

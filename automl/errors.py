@@ -13,7 +13,6 @@ __all__ = [
     "ConfigError",
     "DataError",
     "SchemaError",
-    "SearchCancelled",
     "SearchError",
 ]
 
@@ -73,7 +72,3 @@ class SchemaError(BundleError):
 
 class SearchError(AutoMLError, RuntimeError):
     """The search could not produce a model (e.g. every trial failed)."""
-
-
-class SearchCancelled(AutoMLError):
-    """The user stopped the search; completed trials are in the storage."""

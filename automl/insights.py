@@ -11,7 +11,6 @@ from sklearn.metrics import confusion_matrix
 from sklearn.metrics import roc_curve
 
 from automl.records import Leaderboard
-from automl.records import TrialRecord
 
 __all__ = [
     "ConfusionData",
@@ -141,7 +140,3 @@ def residual_data(y_true: np.ndarray, predicted: np.ndarray, max_points: int = 5
         idx = np.random.default_rng(seed).choice(len(y), max_points, replace=False)
         y, p = y[idx], p[idx]
     return ResidualData(tuple(y.tolist()), tuple(p.tolist()))
-
-
-def completed(records: Sequence[TrialRecord]) -> list[TrialRecord]:
-    return [r for r in records if r.status == "complete" and r.score is not None]

@@ -71,9 +71,6 @@ class StudyController(QObject):
         if name:
             self.refresh()
 
-    def close_study(self) -> None:
-        self.open("", "")
-
     def refresh(self) -> None:
         """Re-read the leaderboard (coalesced with a read already in flight)."""
         if not self.name:

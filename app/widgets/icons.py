@@ -22,7 +22,3 @@ def severity_icon(severity: str) -> QIcon:
         icon = QApplication.style().standardIcon(pixmap)
         _CACHE[severity] = icon
     return icon
-
-
-def standard_icon(pixmap: QStyle.StandardPixmap) -> QIcon:
-    return QApplication.style().standardIcon(pixmap)

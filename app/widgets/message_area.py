@@ -85,10 +85,6 @@ class MessageArea(QWidget):
             self.setVisible(bool(self._messages))
             self.changed.emit()
 
-    def clear_all(self) -> None:
-        for key in list(self._messages):
-            self.clear(key)
-
     def text(self, key: str) -> str | None:
         message = self._messages.get(key)
         return message.label.text() if message else None
