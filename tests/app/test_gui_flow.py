@@ -115,9 +115,16 @@ def test_click_through_every_step(window, qtbot, tiny_csv, storage_url, tmp_path
         results.tabs.setCurrentIndex(4)
     qtbot.waitUntil(lambda: results.model_chart_a.plot_text().startswith("Confusion matrix"),
                     timeout=10_000)
-    with qtbot.waitSignals([window.results.params_ready], timeout=30_000):
+    with qtbot.waitSignal(window.results.params_ready, timeout=30_000) as params:
         results.tabs.setCurrentIndex(3)
-    assert results.params_note.text()
+    data = params.args[0]
+    assert data.n_trials == len(window.study.board.completed)
+    assert f"from {data.n_trials} completed trials" in results.params_note.text()
+    if data.importances:  # a chart of them, else the engine's reason instead of a chart
+        qtbot.waitUntil(lambda: "Search parameter importance" in results.params_chart.plot_text(),
+                        timeout=10_000)
+    else:
+        assert data.note and data.note in results.params_chart.plot_text()
 
     # 6. Export the best trial; the files and the commands are shown.
     click(qtbot, window.next_button)

@@ -233,8 +233,18 @@ def test_profile_serialises_to_json_and_back() -> None:
     assert Profile.from_dict(json.loads(text)) == profile
 
 
-def test_profile_of_a_large_table_is_quick_enough_to_use_interactively() -> None:
+def test_profile_of_a_large_table_is_quick_enough_to_use_interactively(monkeypatch) -> None:
+    # Quick because the costly checks see a bounded sample, whatever the table's size (no
+    # wall-clock assert: a shared machine would make it flaky). Here the bound is lowered.
+    from automl.data import _profile
+
+    seen: list[int] = []
+    real = _profile._class_leaks
+    monkeypatch.setattr(_profile, "LEAK_SAMPLE_ROWS", 3_000)
+    monkeypatch.setattr(_profile, "_class_leaks",
+                        lambda sample, *a: seen.append(len(sample)) or real(sample, *a))
     frame = pd.DataFrame({f"f{i}": RNG.normal(size=20_000) for i in range(5)})
     frame["c"] = RNG.choice(["a", "b", "c"], 20_000)
     profile = profile_dataset(load_dataset(frame), target="c")
     assert profile.n_rows == 20_000 and profile.n_cols == 6
+    assert seen == [3_000]

@@ -59,7 +59,10 @@ def test_sigkill_keeps_completed_trials_and_resume_continues(tmp_path, kill_afte
     )
     assert resumed.returncode == 0, resumed.stderr
     after = Leaderboard.from_study("k", storage)
-    assert len(board.records) == len(finished) or len(board.records) >= kill_after
+    # A trial's event is sent after its commit, so the storage may hold one more than was
+    # reported; on SQLite the trials in flight at the kill are not there at all (no RUNNING).
+    assert len(finished) >= kill_after and len(board.records) >= len(finished)
+    assert not [r for r in board.records if r.status == "running"]
     assert not [r for r in after.records if r.status == "running"]
     assert len(after.records) == len(board.records) + 3
     assert [r.number for r in sorted(after.records, key=lambda r: r.number)] == list(range(len(after.records)))
