@@ -35,6 +35,9 @@ REPEATS_BY_ROWS = ((500, 3), (1000, 2))
 # rule, calibrated on this engine): k-fold when rows x features <= this x budget seconds.
 # 5 fits a trial on 40,000 x 9 diamonds leave 15 s room for 2 trials; a holdout, for 10.
 KFOLD_CELLS_PER_BUDGET_S = 6_000
+# What a column costs in those cells: a free-text column becomes thousands of TF-IDF columns
+# (or the SVD components for trees), a target-encoded column one per class.
+TEXT_COLUMN_WEIGHT = 20
 MIN_HOLDOUT_ROWS = 5_000  # below this a 20% holdout is too small to select on: k-fold
 # Under this budget a run has room for a few fits at most (imports and export take seconds
 # of it): 3 folds, no repeats, unless the user set them, so the first trial ends in time.
@@ -106,7 +109,7 @@ def prepare(config: RunConfig, dataset: Dataset, profile: Profile | None = None)
         Xs, ys = _sample(X, y, config.max_search_rows, task, config.seed)
         notes.append(f"trials are scored on a sample of {config.max_search_rows:,} rows; the final "
                      f"model is refit on all {len(y):,}")
-    splits, cv = _splits(ys, task, config, n_features=len(features))
+    splits, cv = _splits(ys, task, config, n_features=_cost_features(plans[Style.TREE], task))
     if cv.get("small_budget"):
         notes.append(f"the {config.budget_s:g} s budget leaves room for {cv['folds']}-fold "
                      "cross-validation without repeats (set the folds or give more time)")
@@ -117,6 +120,13 @@ def prepare(config: RunConfig, dataset: Dataset, profile: Profile | None = None)
     problem = Problem(Xs.reset_index(drop=True), ys, task, plans, splits, config.seed,
                       repeats=cv.get("repeats", 1))
     return Prepared(profile, task, features, problem, full, cv, tuple(notes))
+
+
+def _cost_features(plan: FeaturePlan, task: TaskSpec) -> int:
+    """The table's width as the k-fold rule counts it (``TEXT_COLUMN_WEIGHT``)."""
+    per_class = len(task.classes) if task.kind.value == "multiclass" else 1
+    return (len(plan.numeric) + len(plan.low_card) + len(plan.datetime)
+            + per_class * len(plan.high_card) + TEXT_COLUMN_WEIGHT * len(plan.text))
 
 
 def _target_values(s, task: TaskSpec) -> np.ndarray:

@@ -335,7 +335,10 @@ class _Search(FinalModelMixin):
             if family.name in fits:
                 break
             self.mem.tell(trial, state=TrialState.PRUNED)
-        deadline = min(now + self.config.effective_trial_timeout_s, search_end)
+        # Until a trial completes the run has no model: the first trials are not held to the
+        # per-trial limit either (they also pay each fold's preprocessing, cached after).
+        limit = self.config.effective_trial_timeout_s if self.counts["complete"] else float("inf")
+        deadline = min(now + limit, search_end)
         self.recorder.start(trial)  # in the shared study as RUNNING, where storage allows
         if self.first_launch is None:
             self.first_launch = now
@@ -454,9 +457,10 @@ class _Search(FinalModelMixin):
         for worker in self.pool.busy():
             if now >= worker.deadline and worker.job and worker.job[0] == "trial":
                 number = worker.job[1]
-                ran = now - self.running[number][3]
+                started = self.running[number][3]
+                ran = now - started
                 self.pool.kill(worker)
-                if ran < limit:  # cut by the end of the search, not by its own limit
+                if abs(worker.deadline - (started + limit)) > 1e-3:  # the search's end cut it
                     self._end_running(number, TrialState.PRUNED,
                                       reason="stopped: time budget reached")
                 else:

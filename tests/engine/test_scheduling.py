@@ -69,3 +69,21 @@ def test_text_components_shrink_with_the_rows_a_budget_second_must_cover():
     assert text_components_for(60, 4_000) == 64  # the cap
     assert text_components_for(60, 17_000) == 17
     assert text_components_for(15, 100_000) == 8  # the floor
+
+
+def test_a_text_column_counts_as_many_features_in_the_kfold_rule():
+    from automl.search._prepare import prepare
+
+    rng = np.random.default_rng(2)
+    n = 6_000
+    words = np.array("good bad fresh stale sweet salty fine awful great tasty".split())
+    frame = pd.DataFrame({
+        "x": rng.normal(size=n),
+        "review": [" ".join(rng.choice(words, 8)) + f" order {i}" for i in range(n)],
+        "y": rng.choice(["a", "b"], size=n),
+    })
+    dataset = load_dataset(frame)
+    plain = prepare(RunConfig(target="y", budget_s=20, exclude=("review",)), dataset)
+    with_text = prepare(RunConfig(target="y", budget_s=20), dataset)
+    assert plain.cv["kind"] == "kfold"  # 6,000 rows x 1 feature fit 5-fold in 20 s
+    assert with_text.cv["kind"] == "holdout"  # the text column weighs 20 features
