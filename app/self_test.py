@@ -209,6 +209,29 @@ def _drive(window, out_dir: Path, budget_s: float, errors: list[str]) -> None:
     window.history_page.open_selected()
     wait_until(lambda: window.current_step() == "Results" and study.name == study_name,
                10, "the study to reopen")
+    _monitor_step(window, out_dir, bundle)
+
+
+def _monitor_step(window, out_dir: Path, bundle: Path) -> None:
+    """The exported model checked on its own sample: the Monitor step's report."""
+    from automl.datasets import sample_path
+
+    print("monitor: checking the bundle on the sample")
+    window.go_to("Monitor")
+    page, monitor = window.monitor_page, window.monitor
+    failed: list[str] = []
+    monitor.failed.connect(failed.append)
+    page.model_edit.setText(str(bundle))
+    page.data_edit.setText(str(sample_path(SAMPLE)))
+    page.labels_edit.setText(window.wizard.draft.target or "")
+    page.run_check()
+    wait_until(lambda: (monitor.report is not None and monitor.history) or failed,
+               STEP_TIMEOUT_S * 2, "the monitoring check")
+    if failed:
+        raise SelfTestFailed(f"monitoring failed: {failed[0]}")
+    _check(page.table.rowCount() > 0, "the monitor lists the columns")
+    wait_until(lambda: not page.canvas.is_rendering(), STEP_TIMEOUT_S, "the drift chart")
+    _screenshot(window, out_dir / "09-monitor.png")
 
 
 def _check(condition: bool, what: str) -> None:
