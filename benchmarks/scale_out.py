@@ -206,12 +206,16 @@ def gui(url: str, budget_s: float) -> None:
     history.studies_loaded.connect(lambda _n: loop.quit())
     page.refresh()
     loop.exec()
-    page.select_study(study_name)
     for p in procs:
         p.start()
     sampler = LoopSampler()
+    sampler.start()  # first the same machine load with nothing watched, for comparison
+    QTimer.singleShot(int(budget_s * 400), loop.quit)
+    loop.exec()
+    baseline = sampler.summary()
+    page.select_study(study_name)
     sampler.start()
-    QTimer.singleShot(int(budget_s * 1000), loop.quit)
+    QTimer.singleShot(int(budget_s * 600), loop.quit)
     loop.exec()
     sampler.stop()
     for p in procs:
@@ -219,7 +223,8 @@ def gui(url: str, budget_s: float) -> None:
     history.close()
     snap = history.snapshot
     print(f"\n## History watching a study two workers feed ({budget_s:g} s)")
-    print(f"{sampler.summary()}; {len(reads)} reads, median "
+    print(f"not watching, workers running: {baseline}")
+    print(f"watching: {sampler.summary()}; {len(reads)} reads, median "
           f"{statistics.median(reads) * 1000:.0f} ms, longest {max(reads) * 1000:.0f} ms; "
           f"last view: {len(snap.board.records) if snap else 0} trials")
     app.processEvents()

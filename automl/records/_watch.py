@@ -26,6 +26,7 @@ from automl.storage import sweep_stale_trials
 __all__ = ["StudyWatch", "WatchSnapshot"]
 
 PACE_WINDOW_S = 60.0  # trials per minute over the last minute of finishes
+SWEEP_EVERY_S = 10.0  # release dead workers' trials from the GUI too, now and then
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class StudyWatch:
         self._records: dict[int, TrialRecord] = {}  # trial id -> record
         self._metric: str | None = None
         self._greater = True
+        self._swept = -SWEEP_EVERY_S
 
     def poll(self) -> WatchSnapshot:
         """Read what changed since the last poll.
@@ -71,7 +73,9 @@ class StudyWatch:
             if self._study is None:
                 self._open()
             study, follower = self._study, self._follower
-            sweep_stale_trials(study._storage, study._study_id, reader=True)
+            if time.monotonic() - self._swept >= SWEEP_EVERY_S:  # the workers sweep too
+                sweep_stale_trials(study._storage, study._study_id, reader=True)
+                self._swept = time.monotonic()
             for t in follower.poll():
                 self._records[t._trial_id] = TrialRecord.from_frozen(t)
             for tid, t in follower.running.items():
