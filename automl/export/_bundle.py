@@ -155,7 +155,8 @@ class Bundle:
                 _check_sha(path, SKOPS_FILE, recorded.get(SKOPS_FILE))
             _check_versions(metadata.get("versions", {}))
         if safe:
-            return cls(path, metadata, load_skops(path / SKOPS_FILE), profile, SKOPS_FILE)
+            return cls(path, metadata, _model(load_skops(path / SKOPS_FILE), SKOPS_FILE), profile,
+                       SKOPS_FILE)
         if not trust_pickle:
             raise BundleError(
                 f"{str(path)!r} has no {SKOPS_FILE}, only {MODEL_FILE}, a pickle that can run any "
@@ -165,7 +166,7 @@ class Bundle:
             pipeline = joblib.load(path / MODEL_FILE)
         except Exception as exc:  # noqa: BLE001 - unpickling can raise anything
             raise BundleError(f"model.joblib cannot be loaded: {type(exc).__name__}: {exc}") from exc
-        return cls(path, metadata, pipeline, profile, MODEL_FILE)
+        return cls(path, metadata, _model(pipeline, MODEL_FILE), profile, MODEL_FILE)
 
     def predict(self, frame: pd.DataFrame, *, proba: bool = True) -> Prediction:
         """Check rows against the input schema and predict.
@@ -183,6 +184,13 @@ class Bundle:
         else:
             predictions = self.pipeline.predict(X)
         return Prediction(np.asarray(predictions), probabilities, self.classes, tuple(notes))
+
+
+def _model(obj: Any, name: str) -> Any:
+    if not callable(getattr(obj, "predict", None)):
+        raise BundleError(f"The bundle's {name} holds a {type(obj).__name__}, not a fitted model. "
+                          "Export the model again.")
+    return obj
 
 
 def check_members(folder: Path) -> None:

@@ -36,6 +36,7 @@ ENGINE_TYPES = (
 LIBRARY_TYPES = (
     "functools.partial",  # HistGradientBoosting keeps partial(check_array, ...); its parts are audited
     "numpy.dtype",
+    "scipy.sparse._csr.csr_matrix",  # models fit on text features keep sparse arrays (no pickle)
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",

@@ -219,8 +219,13 @@ def _declare_bearer(app: FastAPI) -> None:
             "type": "http", "scheme": "bearer"}
         for path, operations in doc.get("paths", {}).items():
             if path not in OPEN_PATHS:
+                shape = "MlflowErrorResponse" if path == "/invocations" else "ErrorResponse"
                 for operation in operations.values():
                     operation["security"] = [{"bearer": []}]
+                    operation.setdefault("responses", {}).setdefault("401", {
+                        "description": "Missing or wrong bearer token",
+                        "content": {"application/json": {"schema": {
+                            "$ref": f"#/components/schemas/{shape}"}}}})
         return doc
 
     app.openapi = openapi

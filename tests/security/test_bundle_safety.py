@@ -1,0 +1,174 @@
+"""Bundles that run no code when loaded: a malicious pickle under the real name is never loaded
+without explicit trust, model.skops never unpickles, and an untrusted type is refused by name."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import pickle
+import shlex
+import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from serve_helpers import run_cli
+from serve_helpers import start_server
+
+from automl.errors import BundleError
+from automl.export import Bundle
+
+
+class _RunsACommand:
+    """Unpickling this runs a shell command that creates ``marker``."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {shlex.quote(str(self.marker))}",)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _rewrite(folder: Path, **changes) -> None:
+    meta_path = folder / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta.update(changes)
+    meta_path.write_text(json.dumps(meta))
+
+
+def _malicious(bundle: Path, tmp_path: Path, keep_skops: bool = False) -> tuple[Path, Path]:
+    """A copy of the bundle whose model.joblib runs a command; its sha256 updated to match."""
+    folder = shutil.copytree(bundle, tmp_path / "evil")
+    marker = tmp_path / "PWNED"
+    (folder / "model.joblib").write_bytes(pickle.dumps(_RunsACommand(marker)))
+    _rewrite(folder, model_sha256=_sha(folder / "model.joblib"))
+    if not keep_skops:
+        (folder / "model.skops").unlink()
+        _rewrite(folder, files_sha256={})
+    return folder, marker
+
+
+def test_the_malicious_pickle_is_real(bundle, tmp_path):
+    """The control: trusting the pickle does run the command (so the refusals below matter)."""
+    folder, marker = _malicious(bundle, tmp_path)
+    with pytest.raises(BundleError):  # the command ran; the result is no pipeline
+        Bundle.load(folder, trust_pickle=True)
+    assert marker.exists()
+
+
+def test_no_path_of_the_app_loads_the_malicious_pickle(bundle, tmp_path):
+    folder, marker = _malicious(bundle, tmp_path)
+    data = tmp_path / "rows.csv"
+    data.write_text(",".join(json.loads((bundle / "input_example.json").read_text())
+                             ["dataframe_records"][0]) + "\n")
+    with pytest.raises(BundleError, match="--trust-pickle") as err:
+        Bundle.load(folder)
+    assert "model.skops" in str(err.value) and "\n" not in str(err.value)
+    commands = (["predict", folder, data], ["drift", folder, data], ["monitor", folder, data])
+    with ThreadPoolExecutor(len(commands)) as pool:  # the CLI runs side by side
+        procs = list(pool.map(lambda c: run_cli(tmp_path, *c), commands))
+    for command, proc in zip(commands, procs, strict=True):
+        assert proc.returncode == 2, (command, proc.stderr)
+        assert "--trust-pickle" in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    server = start_server(folder, tmp_path)
+    assert not server.url and server.proc.returncode == 2 and "--trust-pickle" in server.output
+    loader = _pyfunc_loader(folder)
+    with pytest.raises(BundleError, match="--trust-pickle"):
+        loader._load_pyfunc(str(folder))
+    from automl.api import AutoML
+
+    if hasattr(AutoML, "load"):
+        with pytest.raises(BundleError):
+            AutoML.load(folder)
+    assert not marker.exists(), "the malicious pickle ran"
+
+
+def test_a_bundle_with_model_skops_never_touches_the_pickle(bundle, tmp_path):
+    folder, marker = _malicious(bundle, tmp_path, keep_skops=True)
+    loaded = Bundle.load(folder)
+    assert loaded.model_file == "model.skops" and not marker.exists()
+
+
+def test_loading_skops_never_unpickles(bundle, monkeypatch):
+    import _pickle
+
+    import joblib
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("something unpickled")
+
+    for module, name in ((pickle, "load"), (pickle, "loads"), (pickle, "Unpickler"),
+                         (_pickle, "load"), (_pickle, "loads"), (joblib, "load")):
+        monkeypatch.setattr(module, name, refuse)
+    loaded = Bundle.load(bundle)
+    assert loaded.model_file == "model.skops" and hasattr(loaded.pipeline, "predict_proba")
+
+
+def test_a_pickle_renamed_model_skops_is_refused(bundle, tmp_path):
+    folder = shutil.copytree(bundle, tmp_path / "b")
+    marker = tmp_path / "PWNED"
+    (folder / "model.skops").write_bytes(pickle.dumps(_RunsACommand(marker)))
+    _rewrite(folder, files_sha256={"model.skops": _sha(folder / "model.skops")})
+    with pytest.raises(BundleError, match="not a readable skops file"):
+        Bundle.load(folder)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("evil", ["os.system", "test_class"])
+def test_an_untrusted_type_in_model_skops_is_refused_by_name(bundle, tmp_path, evil):
+    import skops.io as sio
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    folder = shutil.copytree(bundle, tmp_path / "b")
+    pipeline = Bundle.load(bundle).pipeline
+    extra = FunctionTransformer(os.system) if evil == "os.system" else _Gadget()
+    sio.dump(Pipeline([("extra", extra), ("model", pipeline)]), folder / "model.skops")
+    _rewrite(folder, files_sha256={"model.skops": _sha(folder / "model.skops")})
+    name = "posix.system" if evil == "os.system" else f"{__name__}._Gadget"
+    with pytest.raises(BundleError, match="not on the trusted list") as err:
+        Bundle.load(folder)
+    assert name in str(err.value)
+
+
+class _Gadget:
+    def transform(self, X):
+        return X
+
+
+def test_a_changed_model_skops_is_refused(bundle, tmp_path):
+    folder = shutil.copytree(bundle, tmp_path / "b")
+    data = bytearray((folder / "model.skops").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (folder / "model.skops").write_bytes(bytes(data))
+    with pytest.raises(BundleError, match="model.skops does not match its recorded sha256"):
+        Bundle.load(folder)
+
+
+def test_an_old_bundle_needs_trust_and_says_so_in_one_line(bundle, tmp_path):
+    folder = shutil.copytree(bundle, tmp_path / "old")
+    (folder / "model.skops").unlink()
+    meta = json.loads((folder / "metadata.json").read_text())
+    del meta["files_sha256"]
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    proc = run_cli(tmp_path, "predict", folder, tmp_path / "x.csv")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "--trust-pickle" in proc.stderr and "export it again" in proc.stderr
+    assert Bundle.load(folder, trust_pickle=True).model_file == "model.joblib"
+
+
+def _pyfunc_loader(folder: Path):
+    spec = importlib.util.spec_from_file_location("automl_pyfunc_test", folder / "code" /
+                                                  "automl_pyfunc.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules.pop("automl_pyfunc_test", None)
+    return module
