@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QWidget
 
 import automl
 from app.controllers.history import HistoryController
+from app.controllers.models import ModelsController
 from app.controllers.monitor import MonitorController
 from app.controllers.project import ProjectController
 from app.controllers.results import ResultsController
@@ -35,6 +36,7 @@ from app.controllers.wizard import WizardController
 from app.pages.data_page import DataPage
 from app.pages.export_page import ExportPage
 from app.pages.history_page import HistoryPage
+from app.pages.models_page import ModelsPage
 from app.pages.monitor_page import MonitorPage
 from app.pages.results_page import ResultsPage
 from app.pages.search_page import SearchPage
@@ -48,7 +50,8 @@ from app.widgets.plot_canvas import render_pool
 from app.workers import JobRunner
 from app.workers import wait_for_jobs
 
-STEPS = ("Data", "Target", "Settings", "Search", "Results", "Export", "History", "Monitor")
+STEPS = ("Data", "Target", "Settings", "Search", "Results", "Export", "Models", "History",
+         "Monitor")
 SHUTDOWN_WAIT_MS = 3000
 
 
@@ -75,9 +78,12 @@ class MainWindow(QMainWindow):
         self.export_page = ExportPage(self.results, self.study, self.settings)
         self.history_page = HistoryPage(self.history)
         self.monitor = MonitorController(self)
+        self.models = ModelsController(self)
+        self.models_page = ModelsPage(self.models)
         self.monitor_page = MonitorPage(self.monitor)
         self.pages = (self.data_page, self.target_page, self.settings_page, self.search_page,
-                      self.results_page, self.export_page, self.history_page, self.monitor_page)
+                      self.results_page, self.export_page, self.models_page, self.history_page,
+                      self.monitor_page)
 
         self.steps = QListWidget()
         self.steps.setObjectName("stepList")
@@ -246,7 +252,8 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.search.shutdown()
-        for controller in (self.wizard, self.study, self.results, self.history, self.monitor):
+        for controller in (self.wizard, self.study, self.results, self.history, self.monitor,
+                           self.models):
             controller.close()
         wait_for_jobs(SHUTDOWN_WAIT_MS)
 
