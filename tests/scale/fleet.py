@@ -73,12 +73,12 @@ def _dataset():
     return load_dataset(sample_path("breast_cancer"))
 
 
-def _worker(url: str, study: str, budget_s: float, start_at: float, out) -> None:
+def _worker(url: str, study: str, budget_s: float, start_at: float, out, n_trials=None) -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     dataset = _dataset()
     time.sleep(max(0.0, start_at - time.time()))  # start together, as the test demands
     before = os.times()
-    result = run_search(_config(url, study, budget_s), dataset, refit=False)
+    result = run_search(_config(url, study, budget_s, n_trials=n_trials), dataset, refit=False)
     after = os.times()  # this process and its joined children (fit worker, writer)
     cpu_s = sum(getattr(after, k) - getattr(before, k)
                 for k in ("user", "system", "children_user", "children_system"))
@@ -98,13 +98,17 @@ class FleetResult:
     cpu_ms_per_trial: float = float("nan")  # the workers' processes, all included
 
 
-def run_fleet(url: str, study: str, n_workers: int, budget_s: float) -> FleetResult:
-    """Start ``n_workers`` processes together on a fresh study; summarise what they wrote."""
+def run_fleet(url: str, study: str, n_workers: int, budget_s: float,
+              n_trials: int | None = None) -> FleetResult:
+    """Start ``n_workers`` processes together on a fresh study; summarise what they wrote.
+
+    ``n_trials`` (per worker) makes the amount of work fixed, for tests on a busy machine.
+    """
     seed_study(url, study)
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     start_at = time.time() + 2.0
-    procs = [ctx.Process(target=_worker, args=(url, study, budget_s, start_at, out))
+    procs = [ctx.Process(target=_worker, args=(url, study, budget_s, start_at, out, n_trials))
              for _ in range(n_workers)]
     for p in procs:
         p.start()
