@@ -53,6 +53,29 @@ def load_model(target: str, registry: str | None = None):
     return Bundle.load(resolve_model_uri(target, registry))
 
 
+def version_key(target: str, registry: str | None = None) -> str:
+    """``MODEL-vN`` for a registry URI (its monitoring history's name), "" for a folder."""
+    from pathlib import Path
+
+    if Path(target).is_dir():
+        return ""
+    try:
+        from automl.registry import Registry
+        from automl.registry import parse_model_uri
+    except ImportError:
+        return ""
+    uri = parse_model_uri(target)
+    if uri is None:
+        return ""
+    if uri.version is not None:
+        return f"{uri.model}-v{uri.version}"
+    reg = Registry.open(registry)
+    try:
+        return f"{uri.model}-v{reg.by_alias(uri.model, uri.alias).version}"
+    finally:
+        reg.store.close()
+
+
 def cmd_monitor(args, started_at: float = 0.0) -> int:
     from automl.data import load_dataset
     from automl.monitor import DriftPolicy
@@ -70,7 +93,8 @@ def cmd_monitor(args, started_at: float = 0.0) -> int:
     dataset = load_dataset(args.data)
     report = monitor_bundle(bundle, dataset.frame, labels=args.labels, policy=policy,
                             model=str(args.model), data=str(args.data))
-    folder = write_report(report, args.report or monitoring_folder(args.model, bundle.path))
+    folder = write_report(report, args.report or monitoring_folder(
+        args.model, bundle.path, version_key(args.model, args.registry)))
     if args.json:
         doc = {**report.to_dict(), "report": str(folder)}
         sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False, default=str) + "\n")
@@ -109,7 +133,7 @@ def cmd_compare(args, started_at: float = 0.0) -> int:
     frame = load_dataset(args.data).frame
     result = compare_bundles(a, b, frame, target=args.target, metric=args.metric,
                              n_boot=args.n_boot, seed=args.seed)
-    kept = record_comparison(monitoring_folder(args.b, b.path),
+    kept = record_comparison(monitoring_folder(args.b, b.path, version_key(args.b, args.registry)),
                              {**result.to_dict(), "a_model": str(args.a), "b_model": str(args.b),
                               "data": str(args.data), "created_at": _now()})
     if args.json:

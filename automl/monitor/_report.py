@@ -38,18 +38,19 @@ def write_report(report: MonitorReport, folder: str | Path) -> Path:
     return out
 
 
-def monitoring_folder(model: str, bundle_path: str | Path) -> Path:
+def monitoring_folder(model: str, bundle_path: str | Path, version_key: str = "") -> Path:
     """Where a model's checks are kept when no folder is given.
 
     A bundle folder named on the command line: ``<bundle>.monitoring`` beside it. A registry
-    URI (whose bundle copy must not change): ``<workspace>/monitoring/<model>-<version folder>``.
+    URI (whose bundle copy must not change): ``<workspace>/monitoring/<version_key>`` (e.g.
+    ``churn-v3``: one history per registered version, whichever alias pointed at it).
     """
     bundle = Path(bundle_path)
     if Path(model).is_dir():
         return bundle.with_name(bundle.name + ".monitoring")
     from automl.storage import workspace_dir
 
-    return workspace_dir() / "monitoring" / f"{bundle.parent.name}-{bundle.name}"
+    return workspace_dir() / "monitoring" / (version_key or f"{bundle.parent.name}-{bundle.name}")
 
 
 def history_entry(report: MonitorReport) -> dict[str, Any]:

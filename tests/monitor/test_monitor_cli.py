@@ -99,3 +99,17 @@ def test_compare_reports_the_difference_b_minus_a_with_an_interval(work):
     assert doc["verdict"] in ("B is better", "no clear difference", "B is worse")
     same = _json(_run(work / "home", "compare", work / "a", work / "a", work / "new.csv", "--json", cwd=work))
     assert same["difference"] == 0 and same["verdict"] == "no clear difference"
+
+
+def test_project_monitor_table_overrides_the_policy(work):
+    project = work / "p.automl.toml"
+    init = _run(work / "home", "project", "init", work / "train.csv", "--target", TARGET, "--name", "bc",
+                "--out", project, cwd=work)
+    assert init.returncode == 0, init.stderr
+    project.write_text(project.read_text() + "\n[monitor]\np_value = 0.5\n")
+    doc = _json(_run(work / "home", "monitor", work / "a", work / "new.csv", "--project", project,
+                     "--json", cwd=work))
+    assert doc["policy"]["p_value"] == 0.5 and doc["columns"][0]["threshold"] == 0.5
+    project.write_text(project.read_text() + "bogus = 1\n")
+    proc = _run(work / "home", "monitor", work / "a", work / "new.csv", "--project", project, cwd=work)
+    assert proc.returncode == 2 and "Unknown monitor setting(s) 'bogus'" in proc.stderr
