@@ -4,8 +4,8 @@ estimate without labels, and champion against challenger on labelled rows (docs/
 from automl.monitor._check import MonitorReport
 from automl.monitor._check import compare_bundles
 from automl.monitor._check import monitor_bundle
-from automl.monitor._compare import Comparison
 from automl.monitor._compare import CompareVerdict
+from automl.monitor._compare import Comparison
 from automl.monitor._compare import paired_bootstrap
 from automl.monitor._drift import ColumnCheck
 from automl.monitor._drift import DriftResult
