@@ -24,6 +24,8 @@ EXPORT_S_PER_MB = 0.02
 SAFETY_S = 0.5  # scheduling and process teardown
 REFIT_SCALE = 1.3  # a refit on all rows costs more than its share of rows suggests
 REFIT_OVERHEAD_S = 0.3
+MIN_TRAIN_FRACTION = 0.1  # a first trial on fewer of a fold's rows says too little
+SAMPLE_SHARE = 0.7  # of the time a sampled first trial may take, aimed at
 
 
 def promise_end(t0: float, budget_s: float) -> float:
@@ -77,3 +79,25 @@ def estimate_seconds(family: str, costs: Mapping[str, float],
     if not known:
         return None
     return statistics.median(d / c for c, d in known) * costs[family]
+
+
+def train_fractions(estimates: Mapping[str, float | None], completed: set[str], left_s: float,
+                    limit_s: float) -> dict[str, float]:
+    """The families that can start a trial now, each with the share of a fold's training
+    rows it fits on.
+
+    A family whose expected trial (``estimates``; None: nothing known yet) fits the time
+    left runs on all rows. One with no completed trial yet that would not fit even one
+    trial in ``limit_s`` (the time left, or the per-trial limit if shorter) gets a first
+    trial on a sample sized to fit, instead of a timeout, while the sample keeps
+    ``MIN_TRAIN_FRACTION`` of the rows. Others wait.
+    """
+    out = {}
+    for name, est in estimates.items():
+        if est is None or est <= (left_s if name in completed else limit_s):
+            out[name] = 1.0
+        elif name not in completed:
+            fraction = SAMPLE_SHARE * limit_s / est
+            if fraction >= MIN_TRAIN_FRACTION:
+                out[name] = round(fraction, 3)
+    return out

@@ -7,9 +7,7 @@ import collections
 import os
 import time
 import warnings
-import zlib
 from collections.abc import Callable
-from datetime import datetime
 
 import numpy as np
 import optuna
@@ -17,7 +15,6 @@ from optuna.trial import TrialState
 
 from automl.data import Dataset
 from automl.errors import ConfigError
-from automl.errors import DataError
 from automl.events import Event
 from automl.events import Progress
 from automl.events import SearchStarted
@@ -32,19 +29,17 @@ from automl.search._budget import estimate_seconds
 from automl.search._budget import final_end
 from automl.search._budget import projected_seconds
 from automl.search._budget import refit_reserve_s
+from automl.search._budget import train_fractions
 from automl.search._config import RunConfig
 from automl.search._final import FinalModelMixin
 from automl.search._prepare import prepare
-from automl.search._recorder import Recorder
 from automl.search._result import SearchResult
-from automl.search._versions import library_versions
+from automl.search._study import SearchStudy
+from automl.search._study import trial_result
 from automl.search._workers import Worker
 from automl.search._workers import WorkerPool
 from automl.search._workers import run_in_background
-from automl.storage import TrialFollower
 from automl.storage import default_storage_url
-from automl.storage import open_storage
-from automl.storage import worker_identity
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
@@ -52,11 +47,8 @@ POLL_S = 0.1
 PROGRESS_EVERY_S = 0.5
 HOPELESS_FAILURES = 25  # every one of the first trials failed: stop, say why
 MAX_REASKS = 6  # sampler picks of families that do not fit before choosing one that does
-PULL_EVERY_S = 3.0  # how often trials recorded by other processes are pulled in
 FIRST_TRIALS_MIN_S = 2.0  # the least time the first trials get, whatever startup took
-OVERRUN_TOLERANCE = 0.9
-MIN_TRAIN_FRACTION = 0.1  # a first trial on fewer of a fold's rows says too little
-SAMPLE_SHARE = 0.7  # of the time a sampled first trial may take, aimed at  # stop a trial whose projected end is past its deadline by this share
+OVERRUN_TOLERANCE = 0.9  # stop a trial whose projected end is past its deadline by this share
 
 
 def run_search(
@@ -116,7 +108,6 @@ class _Search(FinalModelMixin):
         self.counts = collections.Counter()
         self.best: tuple[float, int] | None = None
         self.last_progress = 0.0
-        self.last_pull = 0.0
         self.first_launch: float | None = None
         self.fractions: dict[int, float] = {}  # sampler trial -> share of fold rows it fits on
         self.stop_reason = "budget"
@@ -136,7 +127,10 @@ class _Search(FinalModelMixin):
         if not self.families:
             raise ConfigError("No model family fits this task and data size.", field="families")
         self.storage_url = self.config.storage_url or default_storage_url()
-        self.study = self._open_study()
+        self.st = SearchStudy(self.config, self.dataset, prepared, self.metric, self.families,
+                              self.storage_url)
+        self.study, self.mem, self.recorder = self.st.record, self.st.mem, self.st.recorder
+        self._pull_trials(force=True)
         self.emit(SearchStarted(
             study_name=self.study.study_name, storage_url=self.storage_url,
             task=prepared.task.kind.value, metric=self.metric.name,
@@ -172,103 +166,6 @@ class _Search(FinalModelMixin):
             stop_reason=self.stop_reason, refit=refit, oof=self.oof,
         )
         return result
-
-    def _open_study(self) -> optuna.Study:
-        """The persistent study (the record) and the in-memory study that samples.
-
-        Optuna's RDB storage costs about 2.5 ms per operation here, and a trial makes a
-        dozen (each param, each fold report, attributes, tell): 25-35 ms per trial on
-        SQLite. So sampling and pruning run on an in-memory study, and each trial is
-        written to the storage once, complete, the moment it ends (one transaction).
-        Trials finished by other processes on the same study are pulled in every few
-        seconds, so several workers still share one search.
-        """
-        config = self.config
-        storage = open_storage(self.storage_url)
-        name = config.study_name or _default_study_name(self.dataset, config.target)
-        exists = any(s.study_name == name for s in storage.get_all_studies())
-        if exists and not config.resume:
-            raise ConfigError(
-                f"A study named {name!r} already exists. Add --resume to continue it, "
-                "or choose another study name.", field="study_name",
-            )
-        record = optuna.create_study(storage=storage, study_name=name,
-                                     direction=self.metric.direction, load_if_exists=True)
-        self.storage = storage
-        self.study_id = record._study_id
-        self.identity = worker_identity()  # host:pid, on every trial this process runs
-        self.recorder = Recorder(storage, self.study_id, self.storage_url, worker=self.identity)
-        self.follower = TrialFollower(storage, self.study_id)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            sampler = optuna.samplers.TPESampler(
-                seed=_sampler_seed(config.seed, storage.get_n_trials(self.study_id),
-                                   self.identity if exists else None),
-                multivariate=True, group=True, constant_liar=True, n_startup_trials=10,
-            )
-        self.mem = optuna.create_study(sampler=sampler, direction=self.metric.direction,
-                                       pruner=optuna.pruners.MedianPruner(n_startup_trials=8,
-                                                                          n_warmup_steps=1))
-        if exists:
-            self._check_resume(record)
-        else:
-            self._describe_study(record)
-            for f in self.families:
-                self.mem.enqueue_trial(f.default_trial_params(), skip_if_exists=True)
-        self._pull_trials(force=True)
-        return record
-
-    def _pull_trials(self, force: bool = False) -> None:
-        """Copy trials other processes (or earlier runs) recorded into the sampler's study.
-
-        Reads only what changed since the last pull (new trials, and those that were still
-        running); this process's own trials (its ``worker`` attribute) are there already.
-        """
-        now = time.monotonic()
-        if not force and now - self.last_pull < PULL_EVERY_S:
-            return
-        self.last_pull = now
-        names = {f.name for f in self.families}
-        own = self.identity if self.follower.polls else None  # first read: earlier runs'
-        for t in self.follower.poll():
-            if t.user_attrs.get(K.TRIAL_WORKER) == own or t._trial_id in self.recorder.ids:
-                continue
-            if t.params.get("family") not in names:
-                continue  # a family this run does not search: nothing to learn from
-            try:
-                self.mem.add_trial(_compatible(t, self.families))
-            except ValueError:
-                continue  # params outside this run's spaces
-            if t.state is TrialState.COMPLETE:
-                self._note_best(t.value, t.number)
-
-    def _describe_study(self, study: optuna.Study) -> None:
-        p, d = self.prepared, self.dataset
-        study.set_user_attr(K.STUDY_CREATED, datetime.now().isoformat(timespec="seconds"))
-        study.set_user_attr(K.STUDY_CONFIG, self.config.to_dict())
-        study.set_user_attr(K.STUDY_TASK, p.task.to_dict())
-        study.set_user_attr(K.STUDY_DATASET, {"source": d.source, "sha256": d.sha256,
-                                              "n_rows": d.n_rows, "n_cols": len(d.columns)})
-        study.set_user_attr(K.STUDY_FEATURES, list(p.features))
-        study.set_user_attr(K.STUDY_CV, p.cv)
-        study.set_user_attr(K.STUDY_VERSIONS, library_versions())
-
-    def _check_resume(self, study: optuna.Study) -> None:
-        recorded = study.user_attrs.get(K.STUDY_DATASET, {})
-        if recorded.get("sha256") and recorded["sha256"] != self.dataset.sha256:
-            raise DataError(
-                f"Study {study.study_name!r} was run on other data (fingerprint "
-                f"{recorded['sha256'][:12]}, this file {self.dataset.sha256[:12]}). Resume it "
-                "with the same data, or start a new study.", path=self.dataset.source,
-            )
-        task = study.user_attrs.get(K.STUDY_TASK, {})
-        if task and (task.get("target"), task.get("metric")) != (self.config.target,
-                                                                 self.metric.name):
-            raise ConfigError(
-                f"Study {study.study_name!r} predicts {task.get('target')!r} scored by "
-                f"{task.get('metric')}; resume it with the same target and metric.",
-                field="study_name",
-            )
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -321,13 +218,16 @@ class _Search(FinalModelMixin):
         self._pull_trials()
         now = time.monotonic()
         left = search_end - now
-        fractions = self._train_fractions(left)
+        fractions = train_fractions(
+            {f.name: self._estimate(f) for f in self.families}, self.st.completed_families(),
+            left, min(left, self.config.effective_trial_timeout_s))
         fits = set(fractions)
         if not fits:
             return False
         for attempt in range(MAX_REASKS):
             if attempt == MAX_REASKS - 1:
-                self.mem.enqueue_trial({"family": self._most_promising(fits)})
+                self.mem.enqueue_trial({"family": self.st.most_promising(
+                    fits, self.metric.greater_is_better)})
             trial = self.mem.ask()
             family = get_family(trial.suggest_categorical("family", [f.name for f in self.families]))
             params = family.space(trial, self.prepared.problem.context(
@@ -347,38 +247,6 @@ class _Search(FinalModelMixin):
         self.pool.submit(worker, ("trial", trial.number, family.name, params,
                                   fractions[family.name]), deadline)
         return True
-
-    def _train_fractions(self, left: float) -> dict[str, float]:
-        """The families that can start now, each with the share of a fold's training rows
-        its trial fits on: all of them when its expected duration fits the time left; a
-        family with no completed trial yet that would not fit even one trial in the time
-        (or the per-trial limit) gets a first trial on a sample that fits, instead of a
-        timeout, as long as the sample keeps ``MIN_TRAIN_FRACTION`` of the rows."""
-        limit = min(left, self.config.effective_trial_timeout_s)
-        done = {t.params.get("family") for t in self.mem.get_trials(
-            deepcopy=False, states=(TrialState.COMPLETE,))}
-        out = {}
-        for f in self.families:
-            est = self._estimate(f)
-            if est is None or est <= (left if f.name in done else limit):
-                out[f.name] = 1.0
-            elif f.name not in done:
-                fraction = SAMPLE_SHARE * limit / est
-                if fraction >= MIN_TRAIN_FRACTION:
-                    out[f.name] = round(fraction, 3)
-        return out
-
-    def _most_promising(self, names: set[str]) -> str:
-        """Of these families, the one with the best score so far (else the cheapest)."""
-        sign = -1 if self.metric.greater_is_better else 1
-        best: dict[str, float] = {}
-        for t in self.mem.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-            name = t.params.get("family")
-            if name in names and (name not in best or sign * t.value < sign * best[name]):
-                best[name] = t.value
-        if best:
-            return min(best, key=lambda n: sign * best[n])
-        return min(names, key=lambda n: get_family(n).cost)
 
     def _handle(self, worker: Worker, msg: tuple) -> None:
         kind = msg[0]
@@ -410,7 +278,14 @@ class _Search(FinalModelMixin):
             path = self.bags.offer(number, family, float(np.mean([f.score for f in folds])))
             if path is not None:  # before the worker's next trial: its fold models are at hand
                 worker.conn.send(("keep", number, path))
+            first = not self.counts["complete"]
             self._end_running(number, TrialState.COMPLETE)
+            if first:  # the run has a model now: the others are held to their limit again
+                limit = self.config.effective_trial_timeout_s
+                for other in self.pool.busy():
+                    if other.job and other.job[0] == "trial" and other.job[1] in self.running:
+                        started = self.running[other.job[1]][3]
+                        other.deadline = min(other.deadline, started + limit)
         elif kind == "pruned":
             folds[:] = msg[2]
             if number in self.overruns:
@@ -485,23 +360,11 @@ class _Search(FinalModelMixin):
     def _finish(self, trial, family, state, folds, *, error=None, reason=None, duration=0.0,
                 expected=None):
         """Tell the sampler now; the recorder commits the trial and ``_drain`` reports it."""
-        scores = [f.score for f in folds]
-        result = {K.FAMILY: family, K.FOLD_SCORES: scores, K.DURATION_SECONDS: round(duration, 4)}
-        if scores:
-            result[K.SCORE_MEAN] = float(np.mean(scores))
-            result[K.SCORE_STD] = float(np.std(scores))
-            result[K.FIT_SECONDS] = float(sum(f.fit_seconds for f in folds))
-            result[K.PREDICT_SECONDS] = float(sum(f.predict_seconds for f in folds))
-            result[K.PREP_SECONDS] = float(sum(f.prep_seconds for f in folds))
-        if error:
-            result[K.ERROR_TYPE], result[K.ERROR_MESSAGE] = error
         fraction = self.fractions.pop(trial.number, 1.0)
-        if fraction < 1.0:
-            result[K.TRAIN_FRACTION] = fraction
-            reason = reason or (f"fit on {fraction:.0%} of each fold's training rows: a full "
-                                "fold would not fit the time")
-        if reason:
-            result[K.REASON] = reason
+        result = trial_result(family, folds, duration, error=error, reason=reason,
+                              train_fraction=fraction)
+        scores = result[K.FOLD_SCORES]
+        reason = result.get(K.REASON)
         trial.set_user_attr(K.TRIAL_RESULT, result)
         value = result.get(K.SCORE_MEAN) if state is TrialState.COMPLETE else None
         frozen = self.mem.tell(trial, value, state=state)
@@ -590,28 +453,5 @@ class _Search(FinalModelMixin):
                                len(p.full.y), len(p.problem.splits[0][0]), self.config.n_jobs,
                                self.config.budget_s)
 
-
-def _compatible(trial, families) -> optuna.trial.FrozenTrial:
-    """A stored trial with its ``family`` choice widened to this run's families."""
-    names = [f.name for f in families]
-    dists = dict(trial.distributions)
-    dists["family"] = optuna.distributions.CategoricalDistribution(names)
-    return optuna.trial.create_trial(
-        state=trial.state, value=trial.value if trial.state is TrialState.COMPLETE else None,
-        params=trial.params, distributions=dists, user_attrs=trial.user_attrs,
-        intermediate_values=trial.intermediate_values,
-    )
-
-
-def _sampler_seed(seed: int, n_before: int, worker: str | None) -> int:
-    """The run's own seed for a new study; for a worker joining one, a seed mixed with its
-    ``host:pid``, so workers started together do not propose the same trials."""
-    if worker is None:
-        return seed + n_before
-    return zlib.crc32(f"{seed}:{n_before}:{worker}".encode()) & 0x7FFFFFFF
-
-
-def _default_study_name(dataset: Dataset, target: str) -> str:
-    stem = os.path.splitext(os.path.basename(dataset.source))[0] or "data"
-    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem).strip("_") or "data"
-    return f"{stem}-{target}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    def _pull_trials(self, force: bool = False) -> None:
+        self.st.pull(self._note_best, force=force)

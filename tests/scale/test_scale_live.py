@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 from automl.records import Leaderboard
 from automl.records import keys as K
 from automl.search._recorder import Recorder
-from automl.search._run import _sampler_seed
+from automl.search._study import sampler_seed as _sampler_seed
 from automl.storage import TrialFollower
 from automl.storage import heartbeats_enabled
 from automl.storage import open_storage
