@@ -20,6 +20,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from automl.errors import BundleError
 
 SKOPS_FILE = "model.skops"
@@ -85,18 +87,71 @@ def load_skops(path: str | os.PathLike) -> Any:
         raise BundleError("Loading model.skops needs the skops package, which is not installed. "
                           "Install it: pip install skops.")
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
 
-    refused = untrusted_types(path)
-    if refused:
-        raise BundleError(
-            f"{Path(path).name} needs types that are not on the trusted list: {', '.join(refused)}. "
-            "Refusing to load it; the bundle was edited or made by other code. Export it again "
-            "with AutoML Studio.")
+    name = Path(path).name
     try:
-        return sio.load(Path(path), trusted=list(TRUSTED_TYPES))
+        model = sio.load(Path(path), trusted=list(TRUSTED_TYPES))  # audits every node first
+    except UntrustedTypesFoundException as exc:
+        refused = sorted(exc.args[0]) if exc.args and isinstance(exc.args[0], set | list) else [str(exc)]
+        raise BundleError(
+            f"{name} needs types that are not on the trusted list: {', '.join(refused)}. "
+            "Refusing to load it; the bundle was edited or made by other code. Export it again "
+            "with AutoML Studio.") from exc
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise BundleError(f"{name} is not a readable skops file ({type(exc).__name__}). "
+                          "The file was damaged or replaced; export the model again.") from exc
     except Exception as exc:  # noqa: BLE001 - a damaged file can fail in many ways; none runs code
-        raise BundleError(f"{Path(path).name} cannot be loaded: {type(exc).__name__}: "
+        raise BundleError(f"{name} cannot be loaded: {type(exc).__name__}: "
                           f"{' '.join(str(exc).split())[:200]}. Export the model again.") from exc
+    check_trees(model, name)
+    return model
+
+
+def check_trees(model: Any, name: str = SKOPS_FILE) -> None:
+    """Refuse tree structures whose node indices point outside their arrays.
+
+    scikit-learn indexes a tree's child and feature arrays without bounds checks, so a
+    crafted file could make ``predict`` read out of bounds or crash (skops' own warning about
+    ``Tree`` and ``TreePredictor``, which the engine's tree families need trusted).
+    """
+    from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+    from sklearn.tree._tree import Tree
+
+    seen: set[int] = set()
+    todo = [model]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen or isinstance(obj, str | bytes | int | float | bool | type(None)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, Tree):
+            n = obj.node_count
+            left, right, feature = obj.children_left, obj.children_right, obj.feature
+            leaf = left == -1
+            ok = (len(left) == len(right) == len(feature) == n and ((left >= -1) & (left < n)).all()
+                  and ((right >= -1) & (right < n)).all() and ((right == -1) == leaf).all()
+                  and ((feature[~leaf] >= 0) & (feature[~leaf] < obj.n_features)).all())
+        elif isinstance(obj, TreePredictor):
+            nodes = obj.nodes
+            n, inner = len(nodes), nodes["is_leaf"] == 0
+            ok = bool(n) and all(((nodes[k][inner] >= 0) & (nodes[k][inner] < n)).all()
+                                 for k in ("left", "right"))
+            ok = ok and bool((nodes["feature_idx"][inner] >= 0).all())
+        else:
+            ok = True
+            if isinstance(obj, dict):
+                todo.extend(obj.values())
+            elif isinstance(obj, list | tuple | set):
+                todo.extend(obj)
+            elif isinstance(obj, np.ndarray):
+                if obj.dtype == object:
+                    todo.extend(obj.ravel().tolist())
+            elif hasattr(obj, "__dict__"):
+                todo.extend(vars(obj).values())
+        if not ok:
+            raise BundleError(f"{name} holds a tree whose nodes point outside it; the file was "
+                              "crafted or damaged. Refusing to load it; export the model again.")
 
 
 def dump_skops(model: Any, path: str | os.PathLike) -> list[str]:
@@ -110,7 +165,8 @@ def dump_skops(model: Any, path: str | os.PathLike) -> list[str]:
     import skops.io as sio
 
     path = Path(path)
-    sio.dump(model, path)
+    # Deflated: an uncompressed skops zip is 8-30 times the joblib pickle (one .npy per array).
+    sio.dump(model, path, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
     refused = untrusted_types(path)
     if refused:
         path.unlink()

@@ -172,3 +172,33 @@ def _pyfunc_loader(folder: Path):
     spec.loader.exec_module(module)
     sys.modules.pop("automl_pyfunc_test", None)
     return module
+
+
+@pytest.mark.parametrize("kind", ["tree", "hgb"])
+def test_a_crafted_tree_is_refused(tmp_path, kind):
+    """skops trusts the file's types, not its numbers: node indices that point outside the
+    tree would make predict read out of bounds, so loading checks them."""
+    import numpy as np
+    import skops.io as sio
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.tree import DecisionTreeClassifier
+    from sklearn.tree._tree import Tree
+
+    from automl.export._safe import load_skops
+
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    if kind == "tree":
+        model = DecisionTreeClassifier(random_state=0).fit(X, y)
+        state = model.tree_.__getstate__()
+        state["nodes"] = state["nodes"].copy()
+        state["nodes"]["left_child"][0] = 10**6
+        crafted = Tree(model.tree_.n_features, np.array([2], dtype=np.intp), 1)
+        crafted.__setstate__(state)
+        model.tree_ = crafted
+    else:
+        model = HistGradientBoostingClassifier(max_iter=3, min_samples_leaf=2).fit(X, y)
+        nodes = model._predictors[0][0].nodes
+        nodes["right"][np.flatnonzero(nodes["is_leaf"] == 0)[0]] = 10**6
+    sio.dump(model, tmp_path / "m.skops")
+    with pytest.raises(BundleError, match="nodes point outside"):
+        load_skops(tmp_path / "m.skops")
