@@ -209,7 +209,27 @@ def _drive(window, out_dir: Path, budget_s: float, errors: list[str]) -> None:
     window.history_page.open_selected()
     wait_until(lambda: window.current_step() == "Results" and study.name == study_name,
                10, "the study to reopen")
+    _models_step(window, out_dir, bundle)
     _monitor_step(window, out_dir, bundle)
+
+
+def _models_step(window, out_dir: Path, bundle: Path) -> None:
+    """The search registered version 1 (champion); the exported bundle becomes version 2."""
+    from automl.registry import Registry
+
+    print("models: the registry with two versions and both aliases")
+    reg = Registry.open()
+    try:
+        name = reg.models()[0] if reg.models() else "model"
+        reg.register(bundle, name, alias="challenger", reason="self-test: the exported bundle")
+    finally:
+        reg.store.close()
+    loaded: list = []
+    window.models.loaded.connect(loaded.append)
+    window.go_to("Models")
+    wait_until(lambda: loaded and window.models_page.table.rowCount() >= 2, STEP_TIMEOUT_S,
+               "the registered versions")
+    _screenshot(window, out_dir / "08-models.png")
 
 
 def _monitor_step(window, out_dir: Path, bundle: Path) -> None:
