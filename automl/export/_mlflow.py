@@ -1,8 +1,8 @@
 """MLflow files of a bundle: the ``python_function`` flavour with a loader shipped in code/.
 
 MLflow's sklearn flavour expects a pickle named model.pkl; instead the pyfunc flavour
-points at ``code/automl_pyfunc.py``, which loads model.joblib (after checking its sha256)
-and predicts. ``mlflow.pyfunc.load_model(BUNDLE)`` and ``mlflow models serve -m BUNDLE``
+points at ``code/automl_pyfunc.py``, which loads the bundle with ``Bundle.load`` (model.skops,
+sha256 checked; no pickle unless trusted) and predicts. ``mlflow.pyfunc.load_model(BUNDLE)`` and ``mlflow models serve -m BUNDLE``
 then work with no second copy of the model. MLflow itself is never imported here.
 """
 
