@@ -6,6 +6,7 @@ the page only renders what this controller reports.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
@@ -63,6 +64,24 @@ def lineage_text(v: ModelVersion) -> str:
         parts.append(f"retrained from version {src['parent_version']}")
     parts.append(f"trained on {v.rows:,} rows (data sha256 {v.data_sha256[:12]})")
     return "; ".join(parts) + "."
+
+
+def register_exported(bundle_dir: str, study_name: str, storage_url: str | None,
+                      location: str | None = None) -> tuple[ModelVersion, AliasEvent | None]:
+    """Register an exported bundle as the next version of its project's model (the study's
+    project names it; a study without one gives its own name)."""
+    from automl.records import StudyRecord
+    from automl.records import load_study
+
+    record = StudyRecord.from_study(load_study(study_name, storage_url), strict=False)
+    name = (record.project or {}).get("document", {}).get("name") or re.sub(
+        r"[^A-Za-z0-9_.-]+", "-", study_name).strip("-._") or "model"
+    reg = Registry.open(location)
+    try:
+        return reg.register(bundle_dir, name, source={"mode": "export"},
+                            reason="registered from the Export step")
+    finally:
+        reg.store.close()
 
 
 class ModelsController(QObject):

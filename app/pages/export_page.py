@@ -18,15 +18,18 @@ from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QRadioButton
 from PySide6.QtWidgets import QVBoxLayout
 
+from app.controllers.models import register_exported
 from app.controllers.results import ExportResult
 from app.controllers.results import ResultsController
 from app.controllers.study import StudyController
+from app.controllers.wizard import user_message
 from app.models.leaderboard_model import family_label
 from app.models.leaderboard_model import format_score
 from app.pages.base import Page
 from app.pages.base import row
 from app.pages.base import section_label
 from app.settings import AppSettings
+from app.workers import JobRunner
 
 
 class ExportPage(Page):
@@ -70,7 +73,14 @@ class ExportPage(Page):
         self.busy.setMaximumHeight(6)
         self.busy.setMaximumWidth(220)
         self.busy.setVisible(False)
-        self.body.addLayout(row(self.export_button, self.busy, None))
+        self.register_button = QPushButton("Register as a new version")
+        self.register_button.setToolTip("Copy the bundle into the model registry as the next "
+                                        "version of the project's model")
+        self.register_button.setEnabled(False)
+        self.register_button.clicked.connect(self.register)
+        self._exported: str | None = None
+        self.jobs = JobRunner(self)
+        self.body.addLayout(row(self.export_button, self.register_button, self.busy, None))
 
         self.body.addWidget(section_label("Use the bundle"))
         self.predict_edit = _command_line()
@@ -167,7 +177,25 @@ class ExportPage(Page):
             self.messages.show_message("export", "info", "Refitting the model on all rows and "
                                        "writing the bundle…")
 
+    def register(self) -> None:
+        if not self._exported:
+            return
+        self.register_button.setEnabled(False)
+        self.jobs.run("register", register_exported, self._exported, self.study.name,
+                      self.study.storage_url or None, on_done=self._registered,
+                      on_error=lambda exc: self.messages.show_message(
+                          "register", "error", user_message(exc)))
+
+    def _registered(self, done) -> None:
+        version, event = done
+        alias = f" ({event.alias})" if event else ""
+        self.messages.show_message("register", "success", f"Registered as {version.model} "
+                                   f"version {version.version}{alias}; see the Models step.")
+
     def _show_result(self, result: ExportResult) -> None:
+        self._exported = result.bundle_dir
+        self.register_button.setEnabled(True)
+        self.messages.clear("register")
         self.messages.show_message("export", "success",
                                    f"Bundle written to {result.bundle_dir}")
         self.files_list.clear()

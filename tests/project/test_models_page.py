@@ -67,3 +67,26 @@ def test_models_step_lists_versions_and_moves_aliases(window, qtbot):
     with qtbot.waitSignal(window.models.loaded, timeout=10_000):
         assert page.rollback()
     assert window.models.model("churn").aliases["champion"] == 1
+
+
+def test_export_registers_the_bundle_as_the_projects_next_version(window, qtbot, tmp_path):
+    import optuna
+
+    from app.controllers.results import ExportResult
+    from automl.records import record_project
+    from automl.storage import default_storage_url
+    from automl.storage import open_storage
+
+    study = optuna.create_study(study_name="churn-20261201", storage=open_storage(None))
+    record_project(study, {"name": "churn"}, "churn.automl.toml", "f" * 64)
+    page = window.export_page
+    window.study.name, window.study.storage_url = "churn-20261201", default_storage_url()
+    assert not page.register_button.isEnabled()
+    page._show_result(ExportResult(str(_bundle(tmp_path / "b3", 0.9)), (), "", ""))
+    assert page.register_button.isEnabled()
+    page.register_button.click()
+    qtbot.waitUntil(lambda: page.messages.text("register") is not None, timeout=10_000)
+    assert page.messages.text("register").startswith("Registered as churn version 3")
+    reg = Registry.open()
+    assert reg.version("churn", 3).source["mode"] == "export"
+    reg.store.close()
