@@ -66,6 +66,10 @@ def export_with_commands(study_name: str, storage_url: str | None, trial_number:
     return ExportResult(str(path), files, predict, f"automl serve {bundle} --port 8000")
 
 
+def is_ensemble(record: TrialRecord) -> bool:
+    return bool(getattr(record, "members", ())) or record.family == "ensemble"
+
+
 class ResultsController(QObject):
     """Selection, plot data and export for the study on screen.
 
@@ -115,14 +119,17 @@ class ResultsController(QObject):
             self.selection_changed.emit(records)
 
     def focus_trial(self) -> TrialRecord | None:
-        """The trial the plots describe: the single selected completed one, else the best."""
-        if len(self.selected) == 1 and self.selected[0].status == "complete":
+        """The trial the plots describe: the single selected completed one, else the best.
+
+        An ensemble has no single configuration to re-score: the best single trial stands in.
+        """
+        if (len(self.selected) == 1 and self.selected[0].status == "complete"
+                and not is_ensemble(self.selected[0])):
             return self.selected[0]
         board = self.study.board
         if board is None:
             return None
-        # An ensemble has no single configuration to re-score: show its best member's kind.
-        return next((r for r in board.completed if not getattr(r, "members", ())), board.best)
+        return next((r for r in board.completed if not is_ensemble(r)), board.best)
 
     # -- plot data ------------------------------------------------------------------------------
 

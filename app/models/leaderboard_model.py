@@ -47,6 +47,8 @@ _STATUS_BRUSH = {
 def family_label(name: str | None) -> str:
     if not name:
         return "?"
+    if name == "ensemble":  # the final model's ensemble is recorded as a trial of its own
+        return "Weighted ensemble"
     try:
         return get_family(name).label
     except ConfigError:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout
 from PySide6.QtWidgets import QWidget
 
 from app.controllers.results import ResultsController
+from app.controllers.results import is_ensemble
 from app.controllers.study import StudyController
 from app.models.compare_model import TrialCompareTableModel
 from app.models.leaderboard_model import COL_RANK
@@ -314,6 +315,10 @@ class ResultsPage(Page):
         best = self.study.board.best if self.study.board else None
         which = "best trial" if best is not None and best.number == data.trial_number else "trial"
         note = f"Out-of-fold predictions of the {which} #{data.trial_number} ({data.family})."
+        selected = self.results.selected
+        if len(selected) == 1 and is_ensemble(selected[0]):
+            note = (f"Trial {selected[0].number} is an ensemble, which has no single "
+                    f"configuration to score again. {note}")
         self.model_note.setText(" ".join([note, *data.notes]))
         if data.confusion is not None:
             self.model_chart_a.plot(draw_confusion, data.confusion)

@@ -112,3 +112,15 @@ def test_results_page_defaults_to_best_per_family_and_exports(window, qtbot, tmp
     assert "7 rows written" in page.messages.text("export-csv")
     page.export_csv(str(tmp_path / "missing-folder" / "x.csv"))
     assert page.messages.level("export-csv") == "error"
+
+
+def test_an_ensemble_is_labelled_and_its_plots_come_from_the_best_single_trial(window):
+    ensemble = record(9, score=0.99, family="ensemble", members=({"trial": 1, "weight": 1.0},))
+    window.study.leaderboard_model.update(board(*TRIALS, ensemble))
+    window.study.board = board(*TRIALS, ensemble)
+    page = window.results_page
+    page.select_trials([9])
+    assert [r.number for r in window.results.selected] == [9]
+    assert window.results.focus_trial().number == 1  # hgb's 0.95: the best single trial
+    row = next(r for r in range(page.proxy.rowCount()) if page.proxy.index(r, 1).data() == "9")
+    assert page.proxy.index(row, 2).data() == "Weighted ensemble"
