@@ -56,9 +56,13 @@ class FinalModelMixin:
             self.t0, self.config.budget_s, len(p.full.y), len(p.features),
             self._model_megabytes(completed[0], plan)))
         sampled = len(p.problem.y) != len(p.full.y)
-        # Unsampled, the search's problem is every row *with* its folds (needed to measure).
-        pool = WorkerPool(max(1, min(self.config.n_jobs, os.cpu_count() or 1)),
-                          p.full if sampled else p.problem)
+        n_workers = max(1, min(self.config.n_jobs, os.cpu_count() or 1))
+        if sampled:  # the search's workers hold a sample: new ones for every row
+            self.pool.close()
+            pool = WorkerPool(n_workers, p.full)
+        else:  # the search's workers hold every row with its folds (and their kept models,
+            pool = self.pool  # written before any new job); a second pool would double
+            pool.ensure(n_workers)  # the processes, and the memory, at the run's peak
         try:
             for attempt in self._chain(pool, plan, completed, measure=not sampled):
                 final = attempt()

@@ -239,6 +239,11 @@ class WorkerPool:
         child.close()
         return Worker(proc, parent)
 
+    def ensure(self, n_workers: int) -> None:
+        """Start workers until there are ``n_workers`` (after kills without respawn)."""
+        while len(self.workers) < n_workers:
+            self.workers.append(self._spawn())
+
     def idle(self) -> list[Worker]:
         return [w for w in self.workers if w.job is None]
 
