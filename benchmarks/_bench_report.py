@@ -53,6 +53,8 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
                         score_max=ok["score"].max() if len(ok) else None,
                         wall_s=g["wall_s"].median(), wall_max_s=g["wall_s"].max(),
                         peak_rss_mb=g["peak_rss_mb"].median(),
+                        peak_pss_mb=(g["peak_pss_mb"].median() if "peak_pss_mb" in g
+                                     else float("nan")),
                         trials=ok["trials"].median() if len(ok) else None,
                         best_model=best.index[0] if len(best) else None,
                         budget_held=(all(bool(h) for h in held) if held else None),
@@ -154,7 +156,8 @@ def _matrix_report(runs: pd.DataFrame, summary: pd.DataFrame, comp: pd.DataFrame
             parts.append("**AutoML Studio win / tie / loss** — " + "; ".join(
                 f"vs {LABEL[x]}: {_counts(c, x)}" for x in systems if x != PROJECT) + "\n")
         # cost table
-        header = ["dataset"] + [f"{LABEL[x]} wall s / RSS MB / trials" for x in systems] + ["load"]
+        header = (["dataset"] + [f"{LABEL[x]} wall s / RSS MB / PSS MB / trials" for x in systems]
+                  + ["memory vs FLAML (RSS, PSS)", "load"])
         rows = []
         for d in datasets:
             g = s[s["dataset"] == d].set_index("system")
@@ -166,12 +169,15 @@ def _matrix_report(runs: pd.DataFrame, summary: pd.DataFrame, comp: pd.DataFrame
                 r = g.loc[x]
                 flag = " ⚠ over budget" if r["budget_held"] is False else ""
                 trials = "—" if r["trials"] is None or pd.isna(r["trials"]) else f"{r['trials']:.0f}"
-                cells.append(f"{_f(r['wall_s'], 1)} / {_f(r['peak_rss_mb'], 0)} / {trials}{flag}")
+                cells.append(f"{_f(r['wall_s'], 1)} / {_f(r['peak_rss_mb'], 0)} / "
+                             f"{_f(r.get('peak_pss_mb'), 0)} / {trials}{flag}")
             lr = runs[(runs["budget"] == budget) & (runs["dataset"] == d)]
             load = lr["load_end"].max() if "load_end" in lr else None
-            rows.append([d] + cells + [_f(load, 1)])
-        parts.append(f"Wall time (fit phase, median; limit {budget * 1.1 + 5:g} s), peak RSS of the "
-                     "process tree, trials (models the system evaluated); load = highest 1-minute "
+            rows.append([d] + cells + [_memory_ratio(g), _f(load, 1)])
+        parts.append(f"Wall time (fit phase, median; limit {budget * 1.1 + 5:g} s), peak RSS and "
+                     "peak PSS summed over the process tree (RSS counts pages a forked worker "
+                     "shares with its parent once per process; PSS splits them), trials (models "
+                     "the system evaluated); load = highest 1-minute "
                      "load average at the end of a run on that dataset (about 2 when the "
                      "benchmark had the 2 cores alone):\n")
         parts.append(_md(header, rows) + "\n")
@@ -207,6 +213,18 @@ def _matrix_report(runs: pd.DataFrame, summary: pd.DataFrame, comp: pd.DataFrame
                 f"{r.system} on {r.dataset} s{r.seed}: {r.status} ({_text(r.error)[:200]})"
                 for r in bad.itertuples()) + "\n")
     return "\n".join(parts)
+
+
+def _memory_ratio(g: pd.DataFrame) -> str:
+    """AutoML Studio's peak memory over FLAML's, as RSS sums and as PSS sums."""
+    if PROJECT not in g.index or "flaml" not in g.index:
+        return "—"
+    out = []
+    for col in ("peak_rss_mb", "peak_pss_mb"):
+        a, b = g.loc[PROJECT].get(col), g.loc["flaml"].get(col)
+        out.append("—" if a is None or b is None or pd.isna(a) or pd.isna(b) or not b
+                   else f"{a / b:.2f}")
+    return " / ".join(out)
 
 
 def _scaling_report(runs: pd.DataFrame, summary: pd.DataFrame) -> str:

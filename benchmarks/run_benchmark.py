@@ -197,7 +197,14 @@ def scaled(df: pd.DataFrame, target: str, task: str, n_rows: int, seed: int) -> 
 
 def measure(cmd: list[str], *, timeout_s: float, env: dict | None = None, cwd: Path | None = None,
             log: Path | None = None) -> dict:
-    """Run ``cmd``; wall time, peak RSS summed over the process tree (polled), exit code."""
+    """Run ``cmd``; wall time, peak RSS and peak PSS summed over the process tree (polled),
+    exit code.
+
+    RSS counts every resident page a process maps, so pages a forked worker shares with its
+    parent count once per process; PSS splits each shared page between the processes that
+    map it, so its sum is what the tree takes from the machine. Both are kept: the RSS sum
+    is the figure the issues quote, the PSS sum the one a user's machine feels.
+    """
     import psutil
 
     with contextlib.ExitStack() as stack:
@@ -207,18 +214,21 @@ def measure(cmd: list[str], *, timeout_s: float, env: dict | None = None, cwd: P
         proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, env=env, cwd=cwd,
                                 start_new_session=True)
         ps = psutil.Process(proc.pid)
-        peak = 0
+        peak = peak_pss = 0
         timed_out = False
         while proc.poll() is None:
-            rss = 0
+            rss = pss = 0
             try:
                 procs = [ps] + ps.children(recursive=True)
             except psutil.Error:
                 procs = []
             for p in procs:
                 with contextlib.suppress(psutil.Error):
-                    rss += p.memory_info().rss
+                    info = p.memory_full_info()  # Linux: includes pss
+                    rss += info.rss
+                    pss += getattr(info, "pss", info.rss)
             peak = max(peak, rss)
+            peak_pss = max(peak_pss, pss)
             if time.monotonic() - t0 > timeout_s:
                 timed_out = True
                 _kill_tree(proc)
@@ -226,7 +236,8 @@ def measure(cmd: list[str], *, timeout_s: float, env: dict | None = None, cwd: P
             time.sleep(POLL_S)
         rc = proc.wait()
         wall = time.monotonic() - t0
-    return {"rc": rc, "wall_s": wall, "peak_rss_mb": peak / 2 ** 20, "timed_out": timed_out}
+    return {"rc": rc, "wall_s": wall, "peak_rss_mb": peak / 2 ** 20,
+            "peak_pss_mb": peak_pss / 2 ** 20, "timed_out": timed_out}
 
 
 def _kill_tree(proc: subprocess.Popen) -> None:
@@ -287,7 +298,7 @@ def run_one(system: str, job: dict, y_test: pd.Series, classes: list, timeout_s:
     work.mkdir(parents=True, exist_ok=True)
     job["out_dir"] = str(work / "out")
     rec: dict = {"status": "ok", "score": None, "wall_s": None, "fit_s": None,
-                 "peak_rss_mb": None, "trials": None, "best_model": None, "error": None,
+                 "peak_rss_mb": None, "peak_pss_mb": None, "trials": None, "best_model": None, "error": None,
                  "detail": {}}
     env = dict(os.environ, MPLBACKEND="Agg")
     post_fit = 0.0
@@ -300,7 +311,7 @@ def run_one(system: str, job: dict, y_test: pd.Series, classes: list, timeout_s:
                "--seed", str(job["seed"]), "--n-jobs", str(job["n_jobs"]), "--storage", storage,
                "--study", study, "--out", str(bundle), "--json"]
         m = measure(cmd, timeout_s=timeout_s, env=env, log=work / "run")
-        rec.update(wall_s=m["wall_s"], peak_rss_mb=m["peak_rss_mb"])
+        rec.update(wall_s=m["wall_s"], peak_rss_mb=m["peak_rss_mb"], peak_pss_mb=m["peak_pss_mb"])
         try:
             doc = json.loads((work / "run.out").read_text())
         except (OSError, json.JSONDecodeError):
@@ -321,6 +332,7 @@ def run_one(system: str, job: dict, y_test: pd.Series, classes: list, timeout_s:
         p = measure([sys.executable, str(RUNNERS), "automl-predict", "--job", str(jf)],
                     timeout_s=600, env=env, log=work / "predict")
         rec["peak_rss_mb"] = max(rec["peak_rss_mb"], p["peak_rss_mb"])
+        rec["peak_pss_mb"] = max(rec["peak_pss_mb"], p["peak_pss_mb"])
         if p["rc"] != 0:
             rec.update(status="failed", error=f"predict exit {p['rc']}: {_tail(work / 'predict.err')}")
             return rec
@@ -332,7 +344,7 @@ def run_one(system: str, job: dict, y_test: pd.Series, classes: list, timeout_s:
         jf.write_text(json.dumps(job))
         m = measure([py, str(RUNNERS), system, "--job", str(jf)], timeout_s=timeout_s, env=env,
                     log=work / "run")
-        rec.update(wall_s=m["wall_s"], peak_rss_mb=m["peak_rss_mb"])
+        rec.update(wall_s=m["wall_s"], peak_rss_mb=m["peak_rss_mb"], peak_pss_mb=m["peak_pss_mb"])
         if m["timed_out"] or m["rc"] != 0:
             rec["status"] = "timeout" if m["timed_out"] else "failed"
             rec["error"] = f"exit {m['rc']}: {_tail(work / 'run.err')}"
@@ -444,6 +456,8 @@ def _print_run(i: int, total: int, r: dict) -> None:
     sc = f"{r['score']:.5g}" if r.get("score") is not None else r["status"]
     wall = f"{r['wall_s']:.1f}s" if r.get("wall_s") is not None else "-"
     rss = f"{r['peak_rss_mb']:.0f}MB" if r.get("peak_rss_mb") is not None else "-"
+    if r.get("peak_pss_mb") is not None:
+        rss += f" pss={r['peak_pss_mb']:.0f}MB"
     held = {True: "", False: "  BUDGET OVERRUN", None: ""}[r.get("budget_held")]
     rows = f" rows={r['rows']}" if r.get("rows") else ""
     err = f"  ({r['error'][:160]})" if r.get("error") else ""

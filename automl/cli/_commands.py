@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import sys
 import threading
@@ -29,8 +30,14 @@ def _fmt(v, digits: int = 5) -> str:
     return str(v)
 
 
-def format_leaderboard(board, top: int) -> str:
-    """The table; with a ``worker`` column when several workers fed the study or trials run."""
+def format_leaderboard(board, top: int, width: int | None = None) -> str:
+    """The table; with a ``worker`` column when several workers fed the study or trials run.
+
+    Notes are shortened at a word boundary so that a line fits ``width`` (a terminal's), or
+    to 60 characters when None.
+    """
+    from automl.cli._progress import fit_width
+
     shown = board.top(top)
     workers = {r.worker for r in board.records if r.worker}
     where = len(workers) > 1 or any(r.status == "running" for r in board.records)
@@ -42,7 +49,10 @@ def format_leaderboard(board, top: int) -> str:
             note = f"{r.error_type}: {note}"
         rows.append((str(i), str(r.number), r.family or "?", _fmt(r.score), _fmt(r.score_std, 3),
                      _fmt(r.fit_seconds, 3), r.status) + ((r.worker or "-",) if where else ())
-                    + (note[:60],))
+                    + (note,))
+    fixed = sum(max(len(row[j]) for row in rows) + 2 for j in range(len(rows[0]) - 1))
+    room = 60 if width is None else max(20, width - 1 - fixed)
+    rows = [row if n == 0 else (*row[:-1], fit_width(row[-1], room)) for n, row in enumerate(rows)]
     widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in rows]
@@ -60,13 +70,12 @@ def cmd_run(args, started_at: float) -> int:
         return cmd_run_project(args, started_at)
     if not args.data or not args.target:
         raise ConfigError("automl run needs DATA and --target COL, or --project FILE.")
+    from automl.cli._progress import RunPrinter
     from automl.data import load_dataset
     from automl.events import RunFailed
     from automl.events import RunFinished
     from automl.events import SearchStarted
-    from automl.events import TrialFinished
     from automl.events import event_to_json
-    from automl.export import export_search_result
     from automl.records import Leaderboard
     from automl.search import run_search
 
@@ -74,18 +83,14 @@ def cmd_run(args, started_at: float) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
 
+    printer = RunPrinter(sys.stderr)  # a live status line on a terminal, trial lines in a log
+
     def emit(event) -> None:
         if args.events:
             sys.stdout.write(event_to_json(event) + "\n")
             sys.stdout.flush()
-        elif isinstance(event, SearchStarted):
-            for note in event.notes:
-                print(f"note: {note}", file=sys.stderr)
-        elif isinstance(event, TrialFinished) and not args.json:
-            score = _fmt(event.score) if event.score is not None else event.status
-            note = f"  {event.message[:70]}" if event.message and event.status != "complete" else ""
-            print(f"trial {event.number:>4}  {event.family:<7} {score:<10} {event.duration_s:6.2f} s{note}",
-                  file=sys.stderr)
+        elif isinstance(event, SearchStarted) or not args.json:
+            printer(event)  # with --json: only the notes, on stderr
 
     try:
         dataset = load_dataset(args.data)
@@ -97,11 +102,16 @@ def cmd_run(args, started_at: float) -> int:
                             background=preload if args.out else None)  # overlaps the search
         bundle = None
         if args.out and result.refit is not None:
+            # Imported now, not before the search: forked workers would each count its pages.
+            from automl.export import export_search_result
+
             bundle = str(export_search_result(result, dataset, args.out))
     except Exception as exc:
         if args.events:
             emit(RunFailed(type(exc).__name__, " ".join(str(exc).split())))
         raise
+    finally:
+        printer.close()  # the error message or the leaderboard starts on a clean line
     import time
 
     elapsed = time.monotonic() - started_at
@@ -122,7 +132,8 @@ def cmd_run(args, started_at: float) -> int:
             "leaderboard": [r.to_dict() for r in board.top(10)],
         })
     elif not args.events:
-        print(format_leaderboard(board, 10))
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        print(format_leaderboard(board, 10, width))
         print(f"\nstudy {result.study_name!r}: {result.n_complete} complete, {result.n_pruned} pruned, "
               f"{result.n_failed} failed in {elapsed:.1f} s ({result.stop_reason})", file=sys.stderr)
         if bundle:
