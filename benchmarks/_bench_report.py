@@ -193,13 +193,16 @@ def _matrix_report(runs: pd.DataFrame, summary: pd.DataFrame, comp: pd.DataFrame
                     for k, v in sorted(fams.items(), key=lambda kv: -(kv[1]["complete"] + kv[1]["pruned"] + kv[1]["failed"])))
                 fails = "; ".join(f"{n}× {m}" for m, n in (det.get("failures") or {}).items())[:300]
                 t = det.get("trials") or {}
-                rows.append([r["dataset"], str(r["seed"]), f"`{r.get('engine')}`", str(r.get("best_model") or "—"),
+                final = (det.get("final_model") or {}).get("kind", "—")
+                rows.append([r["dataset"], str(r["seed"]), f"`{r.get('engine')}`",
+                             f"{r.get('best_model') or '—'} ({final})",
                              _f(det.get("best_cv")), f"{t.get('complete', '—')}/{t.get('pruned', '—')}/{t.get('failed', '—')}",
                              str(det.get("stop_reason") or "—"), _cv(det.get("cv")), fam_txt or "—",
                              fails or _text(r.get("error"))[:200] or "—"])
             parts.append("AutoML Studio's studies (trials complete/pruned/failed; per family "
                          "complete/pruned/failed and best CV score):\n")
-            parts.append(_md(["dataset", "seed", "engine", "best family", "best CV", "trials c/p/f", "stop",
+            parts.append(_md(["dataset", "seed", "engine", "best family (final model)", "best CV",
+                              "trials c/p/f", "stop",
                               "cv", "families", "failures"], rows) + "\n")
         over = runs[(runs["budget"] == budget) & (runs["budget_held"] == False)]  # noqa: E712
         bad = runs[(runs["budget"] == budget) & (runs["status"] != "ok")]

@@ -241,7 +241,7 @@ def run_automl_predict(job: dict) -> None:
     _, test = _load(job)
     t1 = time.monotonic()
     bundle = Bundle.load(job["bundle"])
-    meta: dict = {}
+    meta: dict = {"final_model": (bundle.metadata.get("model") or {}).get("final")}
     if job["task"] == "regression":
         pred = bundle.predict(test, proba=False)
         meta["post_fit_s"] = time.monotonic() - t1
