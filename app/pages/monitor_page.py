@@ -15,9 +15,12 @@ from PySide6.QtWidgets import QHeaderView
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QLineEdit
 from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QScrollArea
 from PySide6.QtWidgets import QSplitter
 from PySide6.QtWidgets import QTableWidget
 from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
 
 from app.controllers.monitor import MonitorController
 from app.pages.base import Page
@@ -52,6 +55,15 @@ class MonitorPage(Page):
     def __init__(self, monitor: MonitorController, parent=None):
         super().__init__(parent)
         self.monitor = monitor
+        content = QWidget()  # scrolls, so the page never sets the window's minimum height
+        content.setMinimumHeight(720)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        self.body.addWidget(scroll, 1)
+        body = QVBoxLayout(content)
+        body.setContentsMargins(0, 0, 0, 0)
         self.model_edit = QLineEdit()
         self.model_edit.setPlaceholderText("bundle folder, or MODEL@champion")
         self.data_edit = QLineEdit()
@@ -65,16 +77,16 @@ class MonitorPage(Page):
         self.check_button = QPushButton("Check")
         self.check_button.setObjectName("primary")
         self.check_button.clicked.connect(self.run_check)
-        self.body.addLayout(row(QLabel("Model"), self.model_edit, browse_model))
-        self.body.addLayout(row(QLabel("New data"), self.data_edit, browse_data))
-        self.body.addLayout(row(QLabel("Labels"), self.labels_edit, self.check_button))
+        body.addLayout(row(QLabel("Model"), self.model_edit, browse_model))
+        body.addLayout(row(QLabel("New data"), self.data_edit, browse_data))
+        body.addLayout(row(QLabel("Labels"), self.labels_edit, self.check_button))
 
         self.verdict_label = QLabel("No check yet.")
         self.verdict_label.setObjectName("sectionLabel")
         self.summary_label = QLabel("")
         self.summary_label.setWordWrap(True)
-        self.body.addWidget(self.verdict_label)
-        self.body.addWidget(self.summary_label)
+        body.addWidget(self.verdict_label)
+        body.addWidget(self.summary_label)
 
         self.table = self._table(COLUMNS)
         self.table.itemSelectionChanged.connect(self._show_selected_plot)
@@ -84,15 +96,15 @@ class MonitorPage(Page):
         split.addWidget(self.table)
         split.addWidget(self.canvas)
         split.setSizes([640, 360])
-        self.body.addWidget(split, 3)
+        body.addWidget(split, 3)
         self.estimate_label = QLabel("")
         self.estimate_label.setWordWrap(True)
-        self.body.addWidget(self.estimate_label)
+        body.addWidget(self.estimate_label)
 
-        self.body.addWidget(section_label("History"))
+        body.addWidget(section_label("History"))
         self.history_table = self._table(HISTORY)
         self.history_table.setMaximumHeight(140)
-        self.body.addWidget(self.history_table, 1)
+        body.addWidget(self.history_table, 1)
 
         self.challenger_edit = QLineEdit()
         self.challenger_edit.setPlaceholderText("challenger: bundle folder, or MODEL@challenger")
@@ -102,9 +114,9 @@ class MonitorPage(Page):
         self.promote_button.clicked.connect(self._promote)
         self.compare_label = QLabel("")
         self.compare_label.setWordWrap(True)
-        self.body.addWidget(section_label("Champion against challenger (needs labels)"))
-        self.body.addLayout(row(self.challenger_edit, self.compare_button, self.promote_button))
-        self.body.addWidget(self.compare_label)
+        body.addWidget(section_label("Champion against challenger (needs labels)"))
+        body.addLayout(row(self.challenger_edit, self.compare_button, self.promote_button))
+        body.addWidget(self.compare_label)
 
         self._plots: list[dict | None] = []
         monitor.checked.connect(self.show_report)
