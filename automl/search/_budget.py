@@ -24,6 +24,7 @@ EXPORT_S_PER_MB = 0.02
 SAFETY_S = 0.5  # scheduling and process teardown
 REFIT_SCALE = 1.3  # a refit on all rows costs more than its share of rows suggests
 REFIT_OVERHEAD_S = 0.3
+OVERRUN_TOLERANCE = 0.9  # stop a trial whose projected end is past its deadline by this share
 MIN_TRAIN_FRACTION = 0.1  # a first trial on fewer of a fold's rows says too little
 SAMPLE_SHARE = 0.7  # of the time a sampled first trial may take, aimed at
 
@@ -101,3 +102,25 @@ def train_fractions(estimates: Mapping[str, float | None], completed: set[str], 
             if fraction >= MIN_TRAIN_FRACTION:
                 out[name] = round(fraction, 3)
     return out
+
+
+def pace_verdict(started: float, now: float, folds_done: int, n_folds: int, deadline: float,
+                 limit_s: float) -> tuple[float, str, bool] | None:
+    """Whether a trial, at the pace of its folds so far, would end after its deadline:
+    None if not, else (projected seconds, why in the user's words, whether its own per-trial
+    limit is the deadline rather than the search's end).
+
+    Such a trial would be killed at the deadline with nothing to show; stopping it at once
+    frees the worker (which keeps its preprocessing cache) for trials that can finish.
+    """
+    elapsed = now - started
+    projected = projected_seconds(elapsed, folds_done, n_folds)
+    if started + OVERRUN_TOLERANCE * projected <= deadline:
+        return None
+    own_limit = abs(deadline - (started + limit_s)) <= 1e-3
+    if own_limit:
+        return projected, (f"stopped after {elapsed:.1f} s: at the pace of its first "
+                           f"{folds_done} folds it needed about {projected:.0f} s, over the "
+                           f"per-trial limit ({limit_s:.0f} s)"), True
+    return projected, (f"at the pace of its first {folds_done} folds it would end "
+                       f"{started + projected - deadline:.0f} s after the search"), False

@@ -27,7 +27,7 @@ from automl.records import keys as K
 from automl.search._bags import FoldBags
 from automl.search._budget import estimate_seconds
 from automl.search._budget import final_end
-from automl.search._budget import projected_seconds
+from automl.search._budget import pace_verdict
 from automl.search._budget import refit_reserve_s
 from automl.search._budget import train_fractions
 from automl.search._config import RunConfig
@@ -48,7 +48,6 @@ PROGRESS_EVERY_S = 0.5
 HOPELESS_FAILURES = 25  # every one of the first trials failed: stop, say why
 MAX_REASKS = 6  # sampler picks of families that do not fit before choosing one that does
 FIRST_TRIALS_MIN_S = 2.0  # the least time the first trials get, whatever startup took
-OVERRUN_TOLERANCE = 0.9  # stop a trial whose projected end is past its deadline by this share
 
 
 def run_search(
@@ -310,20 +309,12 @@ class _Search(FinalModelMixin):
         and its projected duration keeps the family out while it cannot fit.
         """
         _, _, folds, started = self.running[number]
-        elapsed = time.monotonic() - started
-        projected = projected_seconds(elapsed, len(folds), len(self.prepared.problem.splits))
-        if started + OVERRUN_TOLERANCE * projected <= worker.deadline:
+        verdict = pace_verdict(started, time.monotonic(), len(folds),
+                               len(self.prepared.problem.splits), worker.deadline,
+                               self.config.effective_trial_timeout_s)
+        if verdict is None:
             return False
-        limit = self.config.effective_trial_timeout_s
-        own_limit = worker.deadline >= started + limit - 1e-3
-        if own_limit:
-            message = (f"stopped after {elapsed:.1f} s: at the pace of its first {len(folds)} "
-                       f"folds it needed about {projected:.0f} s, over the per-trial limit "
-                       f"({limit:.0f} s)")
-        else:
-            message = (f"at the pace of its first {len(folds)} folds it would end "
-                       f"{started + projected - worker.deadline:.0f} s after the search")
-        self.overruns[number] = (projected, message, own_limit)
+        self.overruns[number] = verdict
         return True
 
     def _enforce_deadlines(self) -> None:

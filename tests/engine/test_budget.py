@@ -44,3 +44,12 @@ def test_a_family_not_seen_yet_is_estimated_by_its_cost_hint():
     assert b.estimate_seconds("hgb", costs, durations) == 2.0  # its own median
     assert b.estimate_seconds("rf", costs, durations) == pytest.approx(3.0 * 1.5)
     assert b.estimate_seconds("rf", costs, {}) is None
+
+
+def test_the_pace_verdict_names_the_deadline_that_binds():
+    # 1 of 5 folds in 3 s: 15 s in all; own limit of 10 s from t=0
+    projected, why, own = b.pace_verdict(0.0, 3.0, 1, 5, deadline=10.0, limit_s=10.0)
+    assert projected == 15.0 and own and "per-trial limit (10 s)" in why
+    projected, why, own = b.pace_verdict(0.0, 3.0, 1, 5, deadline=8.0, limit_s=10.0)
+    assert not own and "7 s after the search" in why
+    assert b.pace_verdict(0.0, 1.0, 1, 5, deadline=10.0, limit_s=10.0) is None  # 5 s fits
