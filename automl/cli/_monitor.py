@@ -11,6 +11,8 @@ import sys
 __all__ = ["add_commands"]
 
 EXIT_DRIFT = 3
+TRUST_HELP = ("load model.joblib (pickle: runs code) when a bundle has no model.skops; only for "
+              "bundles from a source you trust")
 
 
 def add_commands(sub) -> None:
@@ -25,6 +27,7 @@ def add_commands(sub) -> None:
     mo.add_argument("--project", metavar="FILE", help="take drift-policy overrides from this "
                     "project file's [monitor] table")
     mo.add_argument("--registry", help="registry folder or URL for MODEL@ALIAS (default: the workspace's)")
+    mo.add_argument("--trust-pickle", action="store_true", help=TRUST_HELP)
     mo.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     mo.set_defaults(func=cmd_monitor)
 
@@ -38,31 +41,27 @@ def add_commands(sub) -> None:
     co.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
     co.add_argument("--seed", type=int, default=0)
     co.add_argument("--registry", help="registry folder or URL for MODEL@ALIAS")
+    co.add_argument("--trust-pickle", action="store_true", help=TRUST_HELP)
     co.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     co.set_defaults(func=cmd_compare)
 
 
-def load_model(target: str, registry: str | None = None):
+def load_model(target: str, registry: str | None = None, *, trust_pickle: bool = False):
     """A bundle from a folder, or from ``MODEL@ALIAS`` / ``MODEL/N`` through the registry."""
     from automl.export import Bundle
+    from automl.registry import resolve_model_uri
 
-    try:
-        from automl.registry import resolve_model_uri
-    except ImportError:  # an engine without the registry: folders only
-        return Bundle.load(target)
-    return Bundle.load(resolve_model_uri(target, registry))
+    return Bundle.load(resolve_model_uri(target, registry), trust_pickle=trust_pickle)
 
 
 def version_key(target: str, registry: str | None = None) -> str:
     """``MODEL-vN`` for a registry URI (its monitoring history's name), "" for a folder."""
     from pathlib import Path
 
+    from automl.registry import Registry
+    from automl.registry import parse_model_uri
+
     if Path(target).is_dir():
-        return ""
-    try:
-        from automl.registry import Registry
-        from automl.registry import parse_model_uri
-    except ImportError:
         return ""
     uri = parse_model_uri(target)
     if uri is None:
@@ -89,7 +88,7 @@ def cmd_monitor(args, started_at: float = 0.0) -> int:
         from automl.project import load_project
 
         policy = DriftPolicy.from_dict(load_project(args.project).project.monitor)
-    bundle = load_model(args.model, args.registry)
+    bundle = load_model(args.model, args.registry, trust_pickle=args.trust_pickle)
     dataset = load_dataset(args.data)
     report = monitor_bundle(bundle, dataset.frame, labels=args.labels, policy=policy,
                             model=str(args.model), data=str(args.data))
@@ -128,8 +127,8 @@ def cmd_compare(args, started_at: float = 0.0) -> int:
     from automl.monitor import monitoring_folder
     from automl.monitor import record_comparison
 
-    a = load_model(args.a, args.registry)
-    b = load_model(args.b, args.registry)
+    a = load_model(args.a, args.registry, trust_pickle=args.trust_pickle)
+    b = load_model(args.b, args.registry, trust_pickle=args.trust_pickle)
     frame = load_dataset(args.data).frame
     result = compare_bundles(a, b, frame, target=args.target, metric=args.metric,
                              n_boot=args.n_boot, seed=args.seed)
