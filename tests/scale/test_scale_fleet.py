@@ -51,23 +51,29 @@ def test_a_killed_worker_is_released_and_the_run_still_exports(pg_url, study_nam
            "AUTOML_HOME": str(tmp_path / "home"), "PYTHONWARNINGS": "ignore"}
     data = sample_path("breast_cancer")
     run = _cli("run", data, "--target", "diagnosis", "--storage", pg_url, "--study", study_name,
-               "--time-budget", 30, "--cv", 3, "--families", "rf,et,linear", "--n-jobs", 1,
+               "--time-budget", 120, "--n-trials", 6, "--cv", 2, "--cv-repeats", 1,
+               "--families", "linear,et", "--n-jobs", 1,
                "--out", tmp_path / "bundle", "--json", env=env)
     storage = open_storage(pg_url, cached=False)
     _wait_for(lambda: study_name in {s.study_name for s in storage.get_all_studies()}, 60,
               "the run to create its study")
-    workers = [_cli("worker", "--study", study_name, "--storage", pg_url, "--time-budget", 20,
-                    "--n-jobs", 1, "--json", env=env) for _ in range(2)]
+    # Counted in trials, not seconds: on a busy machine a worker's start-up alone can take
+    # most of a short budget. The victim would go on for long; it is killed mid-trial.
+    workers = [_cli("worker", "--study", study_name, "--storage", pg_url, "--time-budget", 600,
+                    "--n-trials", n, "--n-jobs", 1, "--json", env=env) for n in (50, 4)]
     victim, survivor = workers
     study = optuna.load_study(study_name=study_name, storage=storage)
 
-    def victims_running_trial():
+    def victims_running_trial():  # an extra-trees trial: seconds long, so killed mid-trial
         return next((t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-                     if t.user_attrs.get(K.TRIAL_WORKER, "").endswith(f":{victim.pid}")), None)
+                     if t.user_attrs.get(K.TRIAL_WORKER, "").endswith(f":{victim.pid}")
+                     and t.params.get("family") == "et"), None)
 
-    trial = _wait_for(victims_running_trial, 90, "a trial of the victim to be running")
+    _wait_for(victims_running_trial, 90, "a trial of the victim to be running")
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
+    trial = victims_running_trial()  # dead now: what it left RUNNING
+    assert trial is not None, "the victim's trial finished between the check and the kill"
 
     def released():
         record = {r.number: r for r in Leaderboard.from_study(study_name, pg_url).records}
@@ -75,10 +81,11 @@ def test_a_killed_worker_is_released_and_the_run_still_exports(pg_url, study_nam
 
     record = _wait_for(released, 90, "the killed worker's trial to be released")
     assert record.status == "failed" and record.error_type == "WorkerLost"
-    out, err = survivor.communicate(timeout=120)
+    out, err = survivor.communicate(timeout=300)
     assert survivor.returncode == 0, err
-    assert json.loads(out)["complete"] >= 1
-    out, err = run.communicate(timeout=120)
+    doc = json.loads(out)
+    assert doc["complete"] + doc["pruned"] + doc["failed"] == 4
+    out, err = run.communicate(timeout=300)
     assert run.returncode == 0, err
     assert json.loads(out)["bundle"] and Path(tmp_path / "bundle" / "model.joblib").exists()
     board = Leaderboard.from_study(study_name, pg_url)
