@@ -102,7 +102,11 @@ def build_app(bundle: Bundle, *, max_body_bytes: int, token: str | None = None,
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:  # same shape as others
-        return error_response(request.url.path, exc.status_code, str(exc.detail),
+        detail = str(exc.detail)
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = ('The body cannot be read as JSON (it is nested too deeply, or is not JSON). '
+                      'Send {"records": [{column: value, ...}, ...]}.')
+        return error_response(request.url.path, exc.status_code, detail,
                               getattr(exc, "headers", None))
 
     @app.exception_handler(SchemaError)
