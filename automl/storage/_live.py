@@ -6,8 +6,8 @@ heartbeat for each of its running trials every ``LIVE.heartbeat_s`` seconds (Opt
 ``RDBStorage`` heartbeat table, compared with the server's clock, so machines' clocks do not
 matter). A trial whose heartbeat is older than ``LIVE.grace_s`` is failed by the next sweep
 (``optuna.storages.fail_stale_trials``), which every worker runs every few seconds and every
-reader (``automl leaderboard``, the GUI) runs before reading, so a ``kill -9``'d worker leaves
-no trial ``RUNNING`` for longer than the grace period plus one sweep.
+reader (``automl leaderboard``) runs before reading, so a ``kill -9``'d worker leaves no trial
+``RUNNING`` for longer than the grace period (``Liveness.storage_kwargs``).
 """
 
 from __future__ import annotations
@@ -41,11 +41,18 @@ def _env_int(name: str, default: int) -> int:
 class Liveness:
     """Heartbeat interval and grace period, in whole seconds (Optuna's RDBStorage wants ints).
 
-    ``AUTOML_HEARTBEAT_S`` and ``AUTOML_GRACE_S`` override them (tests use 1 and 4).
+    ``AUTOML_HEARTBEAT_S`` and ``AUTOML_GRACE_S`` override them (tests use 1 and 3).
     """
 
     heartbeat_s: int
     grace_s: int
+
+    def storage_kwargs(self) -> dict[str, int]:
+        """Optuna's settings, so that a dead worker's trial is FAIL at most ``grace_s`` after
+        its last heartbeat: sweeps come every ``heartbeat_s``, so Optuna's own grace is the
+        rest."""
+        return {"heartbeat_interval": self.heartbeat_s,
+                "grace_period": max(1, self.grace_s - self.heartbeat_s)}
 
 
 LIVE = Liveness(heartbeat_s=_env_int("AUTOML_HEARTBEAT_S", 5),

@@ -139,10 +139,10 @@ def _open_rdb(url: str) -> optuna.storages.RDBStorage:
             "connect_args": {"connect_timeout": CONNECT_TIMEOUT_S,
                              "application_name": f"automl {worker_identity()}"[:63]},
         }
-        kwargs = {"heartbeat_interval": LIVE.heartbeat_s, "grace_period": LIVE.grace_s}
+        kwargs = LIVE.storage_kwargs()
     else:
         engine_kwargs = {"pool_pre_ping": True, "pool_recycle": POOL_RECYCLE_S}
-        kwargs = {"heartbeat_interval": LIVE.heartbeat_s, "grace_period": LIVE.grace_s}
+        kwargs = LIVE.storage_kwargs()
     try:
         with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)

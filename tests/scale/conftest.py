@@ -39,13 +39,13 @@ def study_name() -> str:
 
 @pytest.fixture
 def fast_liveness(monkeypatch):
-    """Heartbeat every second, 2 s grace, for storages opened (or processes started) now."""
+    """Heartbeat every second, 3 s grace, for storages opened (or processes started) now."""
     from automl.storage import _live
     from automl.storage import _open
 
-    live = _live.Liveness(heartbeat_s=1, grace_s=2)
+    live = _live.Liveness(heartbeat_s=1, grace_s=3)
     monkeypatch.setattr(_open, "LIVE", live)
     monkeypatch.setenv("AUTOML_HEARTBEAT_S", "1")
-    monkeypatch.setenv("AUTOML_GRACE_S", "2")
+    monkeypatch.setenv("AUTOML_GRACE_S", "3")
     monkeypatch.setattr(_open, "_CACHE", {})
     return live
