@@ -42,8 +42,11 @@ LIBRARY_TYPES = (
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",  # k-NN's KD-tree, p=2
+    "sklearn.metrics._dist_metrics.ManhattanDistance64",  # k-NN's KD-tree, p=1
     "sklearn.model_selection._split.KFold",
     "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.neighbors._kd_tree.KDTree",  # k-NN on dense inputs
     "sklearn.tree._tree.Tree",
     "sklearn.utils.validation.check_array",
 )

@@ -98,6 +98,13 @@ def _pipelines():
             params = {k: min(v, 20) if k in ("max_iter", "n_estimators") else v  # quick fits
                       for k, v in params.items()}
             yield f"{target}/{family.name}", evaluator.refit(family.name, params), prepared.full.X
+        # Dense inputs (no text): k-nearest neighbours builds a KD-tree with the family's
+        # Manhattan or Euclidean distance instead of searching by brute force.
+        dense = load_dataset(frame.drop(columns=[drop, "note"]))
+        full = prepare(RunConfig(target=target, task=task, n_trials=1, cv=2), dense).full
+        for p in (1, 2):
+            knn = Evaluator(full).refit("knn", {"n_neighbors": 5, "weights": "uniform", "p": p})
+            yield f"{target}/knn-p{p}", knn, full.X
 
 
 def test_the_trusted_list_covers_every_family_and_style(tmp_path):
