@@ -129,6 +129,8 @@ def cmd_run(args, started_at: float) -> int:
             "trials": {"complete": result.n_complete, "pruned": result.n_pruned,
                        "failed": result.n_failed},
             "elapsed_s": round(elapsed, 3), "stop_reason": result.stop_reason, "bundle": bundle,
+            "final_model": ({"kind": result.refit.kind.value, "reason": result.refit.reason}
+                            if result.refit is not None else None),
             "leaderboard": [r.to_dict() for r in board.top(10)],
         })
     elif not args.events:

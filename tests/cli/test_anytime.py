@@ -48,4 +48,5 @@ def test_a_two_second_budget_ends_with_a_model(cli, tmp_path, suffix, task):
     meta = json.loads((tmp_path / "b" / "metadata.json").read_text())
     assert meta["model"]["final"]["kind"] in {"bagged", "single_refit", "ensemble_refit",
                                               "ensemble_bagged"}
+    assert doc["final_model"]["kind"] == meta["model"]["final"]["kind"]
     assert doc["cv"]["n_splits"] <= 3  # the small-budget plan: 3 folds, no repeats
