@@ -98,9 +98,11 @@ class HistoryController(QObject):
     def _watched(self, watched: StudyWatch, snapshot) -> None:
         if watched is not self.watched:
             return  # a late answer about a study no longer shown
-        self.snapshot = snapshot
-        self.watch_board.update(snapshot.board)
-        self.watch_running.set_records(snapshot.running)
+        previous, self.snapshot = self.snapshot, snapshot
+        if previous is None or previous.board.records != snapshot.board.records:
+            self.watch_board.update(snapshot.board)  # the GUI thread's share: skip if same
+        if previous is None or previous.running != snapshot.running:
+            self.watch_running.set_records(snapshot.running)
         self.watch_changed.emit(snapshot)
         self._schedule(snapshot.read_s)
 
