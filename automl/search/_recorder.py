@@ -18,6 +18,7 @@ On SQLite and in memory (one machine) trials are written once, when they end.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -26,11 +27,13 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
+from sqlalchemy.exc import SQLAlchemyError
 
 from automl.errors import SearchError
 from automl.records import keys as K
 
 _STOP = None
+_log = logging.getLogger(__name__)
 
 
 class Recorder:
@@ -149,17 +152,22 @@ def _write_loop(get_storage, study_id: int, todo, done) -> None:
         if item is _STOP:
             _abandon(storage, running)
             return
-        try:
-            if item != "beat":
+        if item != "beat":
+            try:
                 _write(storage, study_id, item, running, done)
-            if live and time.monotonic() >= next_beat:
+            except Exception as exc:  # noqa: BLE001 - reported to the search, which stops
+                done.put(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())}",
+                          int(item[0] == "finish")))
+        if live and time.monotonic() >= next_beat:
+            next_beat = time.monotonic() + beat_s
+            try:
                 for trial_id, _ in running.values():
                     storage.record_heartbeat(trial_id)
                 sweep_stale_trials(storage, study_id)
-                next_beat = time.monotonic() + beat_s
-        except Exception as exc:  # noqa: BLE001 - reported to the search, which stops
-            counted = int(item != "beat" and item[0] == "finish")
-            done.put(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())}", counted))
+            except (optuna.exceptions.StorageInternalError, SQLAlchemyError) as exc:
+                # A blip (server restart, network): the next beat tries again; a lasting
+                # outage shows up as a failed write, which stops the search with its message.
+                _log.warning("heartbeat not recorded: %s", " ".join(str(exc).split())[:200])
 
 
 def _write(storage, study_id: int, item, running: dict, done) -> None:
