@@ -18,9 +18,10 @@ PROMISE_SLACK_S = 5.0
 # plots' share that grows with the rows (about 1 s per 100,000 rows x 10 features).
 EXPORT_BASE_S = 1.5
 EXPORT_S_PER_MILLION_CELLS = 1.0
-# The model file is loaded, written again as model.skops, copied and hashed: about 17 ms
-# per MB on a loaded 2-core machine (a 128 MB forest: 2.2 s).
-EXPORT_S_PER_MB = 0.02
+# The model file is loaded, written again as a deflated model.skops, copied and hashed: up
+# to 0.1 s per MB of pickle on a loaded 2-core machine (skops' cost grows with the trees a
+# forest holds; a 39 MB extra-trees model took 4 s to serialise and 5 s more to deflate).
+EXPORT_S_PER_MB = 0.1
 SAFETY_S = 0.5  # scheduling and process teardown
 REFIT_SCALE = 1.3  # a refit on all rows costs more than its share of rows suggests
 REFIT_OVERHEAD_S = 0.3

@@ -241,11 +241,16 @@ class FinalModelMixin:
         return sorted(records, key=lambda r: sign * r.score)
 
     def _model_megabytes(self, best: TrialRecord, plan: EnsemblePlan | None) -> float:
-        """The final model's likely size, from the kept fold models: one fold model of each
-        trial it may hold (a refit is about one fold model; its export time grows with it)."""
-        n_folds = max(1, len(self.prepared.problem.splits))
+        """The final model's likely size, from the kept fold models: a refit of each trial it
+        may hold is about one fold model grown to all rows (and to all of a fold's rows, for a
+        trial fit on a sample of them); its export time grows with it."""
+        p = self.prepared
+        n_folds = max(1, len(p.problem.splits))
+        grow = len(p.full.y) / max(1, len(p.problem.splits[0][0]))
+        by_number = {r.number: r for r in self._completed()}
         numbers = list(plan.weights) if plan is not None else [best.number]
-        return sum((self.bags.megabytes(n) or 0.0) / n_folds for n in numbers)
+        return sum((self.bags.megabytes(n) or 0.0) / n_folds * grow
+                   / (by_number[n].train_fraction if n in by_number else 1.0) for n in numbers)
 
     def _left(self) -> float:
         return self.refit_end - time.monotonic()
