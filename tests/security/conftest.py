@@ -9,10 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "serve"))
 
+from security_helpers import TOKEN  # noqa: E402
 from serve_helpers import build_bundle  # noqa: E402
 from serve_helpers import start_server  # noqa: E402
-
-TOKEN = "test-token-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")

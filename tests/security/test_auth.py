@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 
 import pytest
-from conftest import TOKEN
+from security_helpers import TOKEN
 from serve_helpers import automl_env
 from serve_helpers import run_cli
 from serve_helpers import start_server

@@ -198,7 +198,7 @@ def _address(url: str) -> tuple[str, int]:
 
 
 def _head(path: str, length: int) -> bytes:
-    from conftest import TOKEN
+    from security_helpers import TOKEN
 
     return (f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n").encode()
