@@ -27,6 +27,7 @@ from automl.events import RunFailed
 from automl.events import RunFinished
 from automl.events import SearchStarted
 from automl.events import TrialFinished
+from automl.storage import default_storage_url
 
 TICK_MS = 250
 
@@ -89,6 +90,7 @@ class SearchController(QObject):
         self.last_outcome: SearchOutcome | None = None
         self._clock_base = (0.0, 0.0)  # (engine elapsed, local monotonic time) at last event
         self._started_at = 0.0
+        self._storage_url = ""
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._on_tick)
@@ -116,6 +118,8 @@ class SearchController(QObject):
         self.last_outcome = None
         self._started_at = time.monotonic()
         self._clock_base = (0.0, self._started_at)
+        # The study is opened with this URL, not the event's (which hides the password).
+        self._storage_url = config.storage_url or default_storage_url()
         self._set_status(SearchStatus(state="starting", budget_s=config.budget_s,
                                       metric=self.wizard.task.metric if self.wizard.task else None,
                                       phase="starting"), force=True)
@@ -143,7 +147,7 @@ class SearchController(QObject):
                 self.status, state="running", budget_s=event.budget_s, metric=event.metric,
                 greater_is_better=event.greater_is_better, phase="search",
                 study_name=event.study_name))
-            self.study.open(event.study_name, event.storage_url)
+            self.study.open(event.study_name, self._storage_url or event.storage_url)
             self.study.set_polling(True)
         elif isinstance(event, Progress):
             self._clock_base = (event.elapsed_s, now)

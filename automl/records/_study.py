@@ -78,5 +78,11 @@ class StudyRecord:
 
 
 def record_project(study: optuna.Study, document: dict[str, Any], file: str, sha256: str) -> None:
-    """Store the project a study was run from (the TOML document, its file and sha256)."""
+    """Store the project a study was run from (the TOML document, its file and sha256); a
+    password in its storage URL is masked (anyone who can read the study can read this)."""
+    from automl.storage import mask_url
+
+    storage = dict(document.get("storage") or {})
+    if storage.get("url"):
+        document = {**document, "storage": {**storage, "url": mask_url(storage["url"])}}
     study.set_user_attr(STUDY_PROJECT, {"document": document, "file": file, "sha256": sha256})

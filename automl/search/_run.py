@@ -40,6 +40,7 @@ from automl.search._workers import Worker
 from automl.search._workers import WorkerPool
 from automl.search._workers import run_in_background
 from automl.storage import default_storage_url
+from automl.storage import mask_url
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
@@ -131,7 +132,7 @@ class _Search(FinalModelMixin):
         self.study, self.mem, self.recorder = self.st.record, self.st.mem, self.st.recorder
         self._pull_trials(force=True)
         self.emit(SearchStarted(
-            study_name=self.study.study_name, storage_url=self.storage_url,
+            study_name=self.study.study_name, storage_url=mask_url(self.storage_url),
             task=prepared.task.kind.value, metric=self.metric.name,
             greater_is_better=self.metric.greater_is_better, budget_s=self.config.budget_s,
             n_rows=prepared.task.n_rows, n_features=len(prepared.features),

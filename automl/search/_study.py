@@ -2,9 +2,11 @@
 
 Optuna's RDB storage costs about 2.5 ms per operation here, and a trial makes a dozen (each
 param, each fold report, attributes, tell): 25-35 ms per trial on SQLite. So sampling and
-pruning run on an in-memory study, and each trial is written to the storage once, complete,
-the moment it ends (one transaction, by the recorder). Trials finished by other processes on
-the same study are pulled in every few seconds, so several workers still share one search.
+pruning run on an in-memory study, and each trial is written to the storage by the recorder
+in one transaction, complete, the moment it ends (on PostgreSQL it is also created RUNNING
+when it starts, with heartbeats, so other machines see it and a dead worker's trial is
+released). Trials finished by other processes on the same study are pulled in every few
+seconds, so several workers still share one search.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from automl.search._prepare import Prepared
 from automl.search._recorder import Recorder
 from automl.search._versions import library_versions
 from automl.storage import TrialFollower
+from automl.storage import mask_url
 from automl.storage import open_storage
 from automl.storage import worker_identity
 
@@ -183,7 +186,9 @@ def default_study_name(dataset: Dataset, target: str) -> str:
 def _describe(study: optuna.Study, config: RunConfig, dataset: Dataset, p: Prepared) -> None:
     """The run's identity as study attributes, so a reopened study explains itself."""
     study.set_user_attr(K.STUDY_CREATED, datetime.now().isoformat(timespec="seconds"))
-    study.set_user_attr(K.STUDY_CONFIG, config.to_dict())
+    # Never the password: anyone who can read the study can read its attributes.
+    study.set_user_attr(K.STUDY_CONFIG, {**config.to_dict(),
+                                         "storage_url": mask_url(config.storage_url or "")})
     study.set_user_attr(K.STUDY_TASK, p.task.to_dict())
     study.set_user_attr(K.STUDY_DATASET, {"source": dataset.source, "sha256": dataset.sha256,
                                           "n_rows": dataset.n_rows, "n_cols": len(dataset.columns)})

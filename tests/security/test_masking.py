@@ -88,15 +88,10 @@ def test_outputs_and_bundles_keep_the_password(pg_secret_url, masked_run):
     assert "***" in (folders[0] / "metadata.json").read_text()
 
 
-@pytest.mark.xfail(strict=True, reason="the SearchStarted event carries the storage URL as given "
-                   "(the GUI reopens the study with it); the password belongs in the environment "
-                   "or a .pgpass file, not in the URL")
 def test_the_event_stream_keeps_the_password(pg_secret_url, masked_run):
     assert pg_secret_url[1] not in masked_run[0].stdout
 
 
-@pytest.mark.xfail(strict=True, reason="the study's config attribute records storage_url with "
-                   "its password")
 def test_the_study_store_keeps_the_password(pg_secret_url):
     import psycopg
 
