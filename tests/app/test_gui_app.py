@@ -69,7 +69,7 @@ def test_entry_point_arguments():
 def test_self_test_runs_the_whole_wizard(tmp_path):
     out = tmp_path / "shots"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", AUTOML_HOME=str(tmp_path))
-    done = subprocess.run([sys.executable, "-m", "app", "--self-test", str(out), "--budget", "8"],
+    done = subprocess.run([sys.executable, "-m", "app", "--self-test", str(out), "--budget", "15"],
                           env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
     shots = sorted(p.name for p in out.glob("*.png"))
