@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import datetime
 
 import numpy as np
 import optuna
@@ -28,7 +27,7 @@ from automl.search import RunConfig
 from automl.search._evaluate import Evaluator
 from automl.search._evaluate import repeat_of
 from automl.search._prepare import prepare
-from automl.search._versions import library_versions
+from automl.search._study import describe_study
 from automl.storage import open_storage
 
 
@@ -62,14 +61,7 @@ def seed_study(config: RunConfig, dataset: Dataset, trials: list[FrozenTrial],
     storage = open_storage(config.storage_url)
     study = optuna.create_study(storage=storage, study_name=config.study_name,
                                 direction=metric.direction)
-    study.set_user_attr(K.STUDY_CREATED, datetime.now().isoformat(timespec="seconds"))
-    study.set_user_attr(K.STUDY_CONFIG, replace(config, resume=False).to_dict())
-    study.set_user_attr(K.STUDY_TASK, prepared.task.to_dict())
-    study.set_user_attr(K.STUDY_DATASET, {"source": dataset.source, "sha256": dataset.sha256,
-                                          "n_rows": dataset.n_rows, "n_cols": len(dataset.columns)})
-    study.set_user_attr(K.STUDY_FEATURES, list(prepared.features))
-    study.set_user_attr(K.STUDY_CV, prepared.cv)
-    study.set_user_attr(K.STUDY_VERSIONS, library_versions())
+    describe_study(study, replace(config, resume=False), dataset, prepared)
     evaluator = Evaluator(prepared.problem)
     oofs, numbers, errors = {}, {}, []
     for t in trials:

@@ -87,7 +87,7 @@ class SearchStudy:
         if exists:
             _check_resume(self.record, config, dataset, metric)
         else:
-            _describe(self.record, config, dataset, prepared)
+            describe_study(self.record, config, dataset, prepared)
             for f in self.families:
                 self.mem.enqueue_trial(f.default_trial_params(), skip_if_exists=True)
 
@@ -183,7 +183,7 @@ def default_study_name(dataset: Dataset, target: str) -> str:
     return f"{stem}-{target}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
 
-def _describe(study: optuna.Study, config: RunConfig, dataset: Dataset, p: Prepared) -> None:
+def describe_study(study: optuna.Study, config: RunConfig, dataset: Dataset, p: Prepared) -> None:
     """The run's identity as study attributes, so a reopened study explains itself."""
     study.set_user_attr(K.STUDY_CREATED, datetime.now().isoformat(timespec="seconds"))
     # Never the password: anyone who can read the study can read its attributes.
