@@ -144,8 +144,12 @@ def test_click_through_every_step(window, qtbot, tiny_csv, storage_url, tmp_path
     assert export.predict_edit.text().endswith("--proba")
     assert export.serve_edit.text() == f"automl serve {bundle} --port 8000"
 
-    # 7. History lists the study; opening it goes back to its results.
+    # 7. Models comes after Export; History lists the study, and opening it goes back to its
+    #    results.
     click(qtbot, window.next_button)
+    assert window.current_step() == "Models"
+    click(qtbot, window.next_button)
+    assert window.current_step() == "History"
     history = window.history_page
     qtbot.waitUntil(lambda: history.history.model.rowCount() == 1, timeout=10_000)
     assert history.storage_edit.text() == storage_url
