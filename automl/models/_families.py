@@ -85,6 +85,23 @@ def _forest_space(prefix):
 # forest's cost grows like n log n per tree while HistGradientBoosting's stays about linear,
 # so unbounded forests on tens of thousands of rows outrun any trial limit of a short budget.
 FOREST_ROWS_PER_TREE = 10_000
+# A fitted forest's trees hold about 2 x rows / min_samples_leaf nodes each, every node a
+# 64-byte struct plus one value per class: 200 unpruned trees on 10,000 rows are 250 MB,
+# held by the worker while it scores the trial, then written into the bundle and loaded by
+# every prediction. Past this size a forest grows each tree best-first up to the number of
+# leaves that fits (AutoGluon shrinks its forests to the memory at hand the same way).
+FOREST_BYTES = 48 * 2**20
+MIN_FOREST_LEAVES = 64
+
+
+def forest_leaf_cap(n_estimators: int, rows_per_tree: int, min_samples_leaf: int,
+                    n_values: int) -> int | None:
+    """``max_leaf_nodes`` that keeps a forest within ``FOREST_BYTES``, or None if it fits."""
+    node_bytes = 64 + 8 * max(1, n_values)
+    leaves = rows_per_tree / max(1, min_samples_leaf)
+    if n_estimators * 2 * leaves * node_bytes <= FOREST_BYTES:
+        return None
+    return max(MIN_FOREST_LEAVES, int(FOREST_BYTES / (n_estimators * 2 * node_bytes)))
 
 
 def _forest_make(classifier, regressor):
@@ -94,6 +111,12 @@ def _forest_make(classifier, regressor):
             params["class_weight"] = None
         if ctx.n_rows > FOREST_ROWS_PER_TREE:
             params.update(bootstrap=True, max_samples=FOREST_ROWS_PER_TREE / ctx.n_rows)
+        cap = forest_leaf_cap(params.get("n_estimators", 100),
+                              min(ctx.n_rows, FOREST_ROWS_PER_TREE),
+                              params.get("min_samples_leaf", 1),
+                              ctx.n_classes if ctx.classification else 1)
+        if cap is not None:
+            params["max_leaf_nodes"] = cap
         cls = _pick(ctx, classifier, regressor)
         return cls(**params, random_state=ctx.seed, n_jobs=1)
     return make

@@ -15,10 +15,70 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
 
 KEEP_TOP = 3  # trials kept besides each family's best
+# A worker holds the fold models of the trial it is running, in memory, until the search
+# says whether to save them; past this size it lets them go (that trial gets no bagged
+# fallback; its refit is still in the chain). Wide forests on a few thousand rows reach
+# 200 MB for five folds, which alone would double the process tree's memory.
+HOLD_BYTES = 96 * 2**20
 WAIT_S = 3.0  # for fold models a worker is still writing when the final model is chosen
 START_S = 1.0  # a worker starts writing within this long of the request
+
+
+class HeldModels(list):
+    """The fold models of one trial, appended fold by fold, given up for good (emptied, and
+    further appends ignored) once their estimated size passes ``limit`` bytes."""
+
+    def __init__(self, limit: int = HOLD_BYTES):
+        super().__init__()
+        self.limit = limit
+        self.bytes = 0
+        self.given_up = False
+
+    def append(self, model: Any) -> None:
+        if self.given_up:
+            return
+        self.bytes += model_nbytes(model)
+        if self.bytes > self.limit:
+            self.given_up = True
+            self.clear()
+            return
+        super().append(model)
+
+
+def model_nbytes(obj: Any) -> int:
+    """The memory a fitted model holds in arrays (numpy, scipy sparse, tree nodes), found by
+    walking its attributes; Python objects around them are not counted. Cheap: no pickling."""
+    from sklearn.tree._tree import Tree
+
+    seen: set[int] = set()
+
+    def walk(x: Any, depth: int) -> int:
+        if depth > 12 or id(x) in seen:
+            return 0
+        seen.add(id(x))
+        if isinstance(x, np.ndarray):
+            return x.nbytes if x.dtype != object else sum(walk(v, depth + 1) for v in x.flat)
+        if isinstance(x, Tree):
+            return x.capacity * 64 + x.value.nbytes  # a node is a 64-byte struct
+        if sp.issparse(x):
+            return sum(getattr(x, a).nbytes for a in ("data", "indices", "indptr", "row", "col")
+                       if hasattr(x, a))
+        if isinstance(x, dict):
+            return sum(walk(v, depth + 1) for v in x.values())
+        if isinstance(x, (list, tuple)):
+            return sum(walk(v, depth + 1) for v in x)
+        if isinstance(x, (str, bytes, int, float, bool, type(None))):
+            return 0
+        attrs = getattr(x, "__dict__", None)
+        return walk(attrs, depth + 1) if attrs else 0
+
+    return walk(obj, 0)
 
 
 @dataclass(frozen=True)

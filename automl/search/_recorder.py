@@ -4,9 +4,13 @@ Optuna's RDB storage runs one ORM query per param, per intermediate value and pe
 attribute (about 2 ms each on SQLite here), so recording a trial costs 15-25 ms of Python.
 The search loop hands the finished trial over and goes on dispatching work; the writer
 commits it (one transaction per trial) and reports back the trial's number in the study.
-For a database the writer is a child process, so its ORM work does not compete with the
-search loop for the GIL (a writer thread cost the loop about 7 ms a trial); for the
-in-memory storage, which lives in this process, it is a thread. Events about a trial are
+On one machine (SQLite, the journal file, in memory) the writer is a thread with its own
+connection: its ORM work competes with the search loop for the GIL (about 7 ms a trial,
+under 1 s of a 60 s search), and a writer process would cost a Python interpreter with
+Optuna and SQLAlchemy loaded (about 90 MB of PSS, the largest saving of issue 10's memory
+work). It writes under the fork lock, so a worker forked meanwhile never inherits a lock
+the writer held. On a storage with heartbeats (a team's database) the writer is a child
+process, which keeps heartbeats beating while the loop is busy. Events about a trial are
 emitted only after its commit, so whatever a reader was told has finished is in storage.
 
 On a storage with heartbeats (PostgreSQL, for workers on several machines) each trial is
@@ -18,6 +22,7 @@ On SQLite and in memory (one machine) trials are written once, when they end.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -48,12 +53,19 @@ class Recorder:
         self.live = heartbeats_enabled(storage)  # trials created at start, kept alive
         self._pending = 0
         self._error: str | None = None
-        if storage_url is None or isinstance(storage, optuna.storages.InMemoryStorage):
+        in_memory = storage_url is None or isinstance(storage, optuna.storages.InMemoryStorage)
+        if not self.live or in_memory:
+            from automl.search._workers import FORK_LOCK
+
+            if in_memory:
+                get_storage = lambda: storage  # noqa: E731
+            else:
+                get_storage = lambda: _own_storage(storage_url)  # noqa: E731
             self._todo: Any = queue.Queue()
             self._done: Any = queue.Queue()
             self._worker: Any = threading.Thread(
-                target=_write_loop, args=(lambda: storage, study_id, self._todo, self._done),
-                name="automl-recorder", daemon=True)
+                target=_write_loop, args=(get_storage, study_id, self._todo, self._done),
+                kwargs={"lock": FORK_LOCK}, name="automl-recorder", daemon=True)
         else:
             from automl.search._workers import _context
 
@@ -126,19 +138,27 @@ class Recorder:
             raise SearchError(f"Recording a trial in the study storage failed: {self._error}")
 
 
-def _writer_process(storage_url: str, study_id: int, todo, done) -> None:
-    from automl.search._workers import _die_with_parent
+def _own_storage(storage_url: str) -> optuna.storages.BaseStorage:
     from automl.storage import open_storage
 
+    return open_storage(storage_url, cached=False)
+
+
+def _writer_process(storage_url: str, study_id: int, todo, done) -> None:
+    from automl.search._workers import _die_with_parent
+
     _die_with_parent()
-    _write_loop(lambda: open_storage(storage_url, cached=False), study_id, todo, done)
+    _write_loop(lambda: _own_storage(storage_url), study_id, todo, done)
 
 
-def _write_loop(get_storage, study_id: int, todo, done) -> None:
+def _write_loop(get_storage, study_id: int, todo, done,
+                lock: contextlib.AbstractContextManager = contextlib.nullcontext()) -> None:
+    """Write what ``todo`` brings until ``_STOP``; every storage call runs inside ``lock``."""
     from automl.storage import heartbeats_enabled
     from automl.storage import sweep_stale_trials
 
-    storage = get_storage()
+    with lock:
+        storage = get_storage()
     live = heartbeats_enabled(storage)
     beat_s = storage.get_heartbeat_interval() if live else None
     running: dict[int, tuple[int, int]] = {}  # loop's trial number -> (trial id, number)
@@ -154,7 +174,8 @@ def _write_loop(get_storage, study_id: int, todo, done) -> None:
             return
         if item != "beat":
             try:
-                _write(storage, study_id, item, running, done)
+                with lock:
+                    _write(storage, study_id, item, running, done)
             except Exception as exc:  # noqa: BLE001 - reported to the search, which stops
                 done.put(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())}",
                           int(item[0] == "finish")))

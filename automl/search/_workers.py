@@ -24,6 +24,7 @@ Protocol (tuples over a Pipe):
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -39,6 +40,7 @@ from typing import Any
 
 import joblib
 
+from automl.search._bags import HeldModels
 from automl.search._evaluate import Evaluator
 from automl.search._evaluate import Problem
 from automl.search._evaluate import TrialPruned
@@ -80,8 +82,22 @@ def _die_with_parent() -> None:
         pass  # elsewhere the worker notices EOF on its pipe and exits
 
 
+def _release_memory():
+    """Linux: a function that hands freed heap pages back to the system (glibc keeps them
+    after a model is dropped, so a worker's RSS would stay at its largest fit); elsewhere a
+    no-op."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+    return lambda: trim(0)
+
+
 def _worker_main(conn: Connection, problem: Problem) -> None:
     _die_with_parent()
+    release_memory = _release_memory()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     warnings.simplefilter("ignore")  # model warnings are noise here; failures are recorded
     threads = int(os.environ.get("AUTOML_WORKER_THREADS", "1"))  # benchmarks vary it
@@ -111,6 +127,7 @@ def _worker_main(conn: Connection, problem: Problem) -> None:
             _explain(conn, evaluator, *msg[1:])
         elif msg[0] == "measure":
             _measure(conn, evaluator, *msg[1:])
+        release_memory()
 
 
 def _run_trial(conn: Connection, evaluator: Evaluator, number: int, family: str,
@@ -121,7 +138,7 @@ def _run_trial(conn: Connection, evaluator: Evaluator, number: int, family: str,
         return conn.recv()[0] == "go"
 
     folds: list = []
-    models: list = []
+    models = HeldModels()
     try:
         folds, oof = evaluator.run_trial(family, params, on_fold=_collect(folds, on_fold),
                                          fold_models=models, train_fraction=train_fraction)
@@ -235,6 +252,10 @@ class WorkerPool:
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(target=_worker_main, args=(child, self._problem), daemon=True)
         with FORK_LOCK:
+            # Objects alive now go to the collector's permanent generation, in this process
+            # and in the child: a collection would write to every object's header and so
+            # copy each page the two share.
+            gc.freeze()
             proc.start()
         child.close()
         return Worker(proc, parent)
