@@ -4,6 +4,7 @@ from automl.records import _keys as keys
 from automl.records._records import Leaderboard
 from automl.records._records import StudyInfo
 from automl.records._records import TrialRecord
+from automl.records._records import TrialStatus
 from automl.records._records import list_studies
 from automl.records._records import load_study
 from automl.records._records import read_trials
@@ -12,5 +13,5 @@ from automl.records._study import record_project
 from automl.records._watch import StudyWatch
 from automl.records._watch import WatchSnapshot
 
-__all__ = ["Leaderboard", "StudyInfo", "StudyRecord", "TrialRecord", "keys", "list_studies", "load_study",
+__all__ = ["Leaderboard", "StudyInfo", "StudyRecord", "TrialRecord", "TrialStatus", "keys", "list_studies", "load_study",
            "read_trials", "record_project", "StudyWatch", "WatchSnapshot"]

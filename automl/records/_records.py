@@ -6,6 +6,7 @@ machines are read through this same code.
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import asdict
 from dataclasses import dataclass
@@ -21,14 +22,29 @@ from automl.records import _keys as K
 from automl.storage import open_storage
 from automl.storage import sweep_stale_trials
 
-__all__ = ["Leaderboard", "StudyInfo", "TrialRecord", "list_studies", "load_study", "read_trials"]
+__all__ = ["Leaderboard", "StudyInfo", "TrialRecord", "TrialStatus", "list_studies", "load_study",
+           "read_trials"]
+
+
+class TrialStatus(enum.StrEnum):
+    """A trial's state as a person reads it (and as events and ``--json`` carry it)."""
+    COMPLETE = "complete"
+    PRUNED = "pruned"
+    FAILED = "failed"
+    RUNNING = "running"
+    WAITING = "waiting"
+
+    @classmethod
+    def of(cls, state: TrialState) -> TrialStatus:
+        return _STATUS[state]
+
 
 _STATUS = {
-    TrialState.COMPLETE: "complete",
-    TrialState.PRUNED: "pruned",
-    TrialState.FAIL: "failed",
-    TrialState.RUNNING: "running",
-    TrialState.WAITING: "waiting",
+    TrialState.COMPLETE: TrialStatus.COMPLETE,
+    TrialState.PRUNED: TrialStatus.PRUNED,
+    TrialState.FAIL: TrialStatus.FAILED,
+    TrialState.RUNNING: TrialStatus.RUNNING,
+    TrialState.WAITING: TrialStatus.WAITING,
 }
 
 
@@ -37,7 +53,7 @@ class TrialRecord:
     """One trial as a person reads it."""
 
     number: int
-    status: str  # complete | pruned | failed | running | waiting
+    status: TrialStatus
     family: str | None
     params: dict[str, Any]  # bare names of the family's params
     score: float | None  # mean CV score (natural units)

@@ -15,22 +15,36 @@ fold models scores at least as well, link 3 comes first.
 
 from __future__ import annotations
 
-import collections
 import os
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import optuna
 from optuna.trial import TrialState
 
 from automl.errors import SearchError
+from automl.records import TrialRecord
+from automl.records import TrialStatus
 from automl.records import keys as K
-from automl.records._records import TrialRecord
+from automl.search._bags import FoldBags
+from automl.search._book import TrialBook
 from automl.search._budget import final_end
 from automl.search._budget import refit_seconds
+from automl.search._config import RunConfig
 from automl.search._ensemble import EnsemblePlan
 from automl.search._ensemble import select_ensemble
+from automl.search._messages import Combine
+from automl.search._messages import Explain
+from automl.search._messages import Explained
+from automl.search._messages import Measure
+from automl.search._messages import Measured
+from automl.search._messages import ModelSaved
+from automl.search._messages import Outcome
+from automl.search._messages import Refit
+from automl.search._prepare import Prepared
 from automl.search._result import FinalKind
 from automl.search._result import FinalModel
 from automl.search._workers import WorkerPool
@@ -42,31 +56,51 @@ MEASURE_MAX_ROWS = 5_000  # bagged vs refit is measured on tables up to this siz
 MEASURE_SHARE = 0.5  # of the time left before the final model is due
 
 
-class FinalModelMixin:
-    """The final-model stage of ``_Search`` (kept apart: the search loop is long enough)."""
+class FinalStage:
+    """Makes the final model once the search has stopped.
 
-    def _refit(self) -> FinalModel | None:
-        completed = self._completed()
+    Its collaborators are given, not reached for: the prepared data, the settings and
+    metric, the book of trials (scores, out-of-fold predictions, the ensemble's record), the
+    kept fold models, the study to read completed trials from, and the search's worker pool
+    (reused when its workers hold every row). ``make`` returns the model, or None when the
+    user stopped; ``cancelled`` says which.
+    """
+
+    def __init__(self, *, prepared: Prepared, config: RunConfig, metric, book: TrialBook,
+                 bags: FoldBags, study: optuna.Study, families, pool: WorkerPool, t0: float,
+                 refit_end: float, should_stop: Callable[[], bool],
+                 progress: Callable[[str], None]):
+        self.prepared, self.config, self.metric = prepared, config, metric
+        self.book, self.bags, self.study, self.families = book, bags, study, families
+        self.search_pool = pool
+        self.t0, self.refit_end = t0, refit_end
+        self.should_stop, self.progress = should_stop, progress
+        self.cancelled = False
+        self.final_reason = ""
+        self.ensemble_number: int | None = None
+
+    def make(self) -> FinalModel | None:
+        completed = self.book.completed(self.study, self.families)
         if not completed:
-            self._raise_no_trial()
-        self._progress(force=True, phase="refit")
+            self.book.raise_no_trial(self.study, self.config.budget_s)
+        self.progress("refit")
         plan = self._ensemble_plan(completed)
         p = self.prepared
         self.refit_end = min(self.refit_end, final_end(
             self.t0, self.config.budget_s, len(p.full.y), len(p.features),
-            self._model_megabytes(completed[0], plan)))
+            self._model_megabytes(completed, plan)))
         sampled = len(p.problem.y) != len(p.full.y)
         n_workers = max(1, min(self.config.n_jobs, os.cpu_count() or 1))
         if sampled:  # the search's workers hold a sample: new ones for every row
-            self.pool.close()
+            self.search_pool.close()
             pool = WorkerPool(n_workers, p.full)
         else:  # the search's workers hold every row with its folds (and their kept models,
-            pool = self.pool  # written before any new job); a second pool would double
-            pool.ensure(n_workers)  # the processes, and the memory, at the run's peak
+            pool = self.search_pool  # written before any new job); a second pool would
+            pool.ensure(n_workers)  # double the processes, and the memory, at the run's peak
         try:
             for attempt in self._chain(pool, plan, completed, measure=not sampled):
                 final = attempt()
-                if self.stop_reason == "cancelled":
+                if self.cancelled:
                     return None
                 if final is not None:
                     return self._explained(pool, final)
@@ -102,22 +136,21 @@ class FinalModelMixin:
             loads[i] += self._refit_estimate(by_number[n])
         if max(loads) + COMBINE_S > self._left():
             return None
-        replies = self._run_jobs(pool, [("refit", by_number[n].family, by_number[n].params)
-                                        for n in members])
-        if not replies:
+        saved = self._run_jobs(pool, [Refit(by_number[n].family, by_number[n].params)
+                                      for n in members])
+        if not saved:
             return None
-        return self._combined(pool, plan, members, by_number, [r[0] for r in replies],
-                              sum(r[1] for r in replies), FinalKind.ENSEMBLE_REFIT)
+        return self._combined(pool, plan, members, by_number, [r.path for r in saved],
+                              sum(r.seconds for r in saved), FinalKind.ENSEMBLE_REFIT)
 
     def _refit_single(self, pool, completed) -> FinalModel | None:
         left = self._left()
         for record in [r for r in completed[:5] if self._refit_estimate(r) <= left]:
-            reply = self._run_jobs(pool, [("refit", record.family, record.params)])
-            if reply:
-                path, seconds, _ = reply[0]
-                return self._final(record.number, record.family, record.params, path, seconds,
-                                   FinalKind.SINGLE_REFIT)
-            if self.stop_reason == "cancelled":
+            saved = self._run_jobs(pool, [Refit(record.family, record.params)])
+            if saved:
+                return self._final(record.number, record.family, record.params,
+                                   saved[0].path, saved[0].seconds, FinalKind.SINGLE_REFIT)
+            if self.cancelled:
                 return None
         return None
 
@@ -144,23 +177,22 @@ class FinalModelMixin:
 
     def _combined(self, pool, plan, members, by_number, paths, seconds, kind) -> FinalModel | None:
         try:
-            combined = self._run_jobs(pool, [("combine", paths, [plan.weights[n] for n in members],
-                                              plan.temperature)])
+            combined = self._run_jobs(pool, [Combine(
+                tuple(paths), tuple(plan.weights[n] for n in members), plan.temperature)])
         finally:
             for path in paths:
                 os.unlink(path)
         if not combined:
             return None
-        path, combine_s, _ = combined[0]
         params = {"members": [f"{by_number[n].family}#{n}" for n in members],
                   "weights": [round(plan.weights[n], 4) for n in members]}
         if plan.temperature != 1.0:
             params["temperature"] = round(plan.temperature, 4)
-        return self._final(self.ensemble_number, "ensemble", params, path, seconds + combine_s,
-                           kind)
+        return self._final(self.ensemble_number, "ensemble", params, combined[0].path,
+                           seconds + combined[0].seconds, kind)
 
     def _final(self, number, family, params, path, seconds, kind: FinalKind) -> FinalModel:
-        reason = getattr(self, "final_reason", "")
+        reason = self.final_reason
         if not reason and kind in (FinalKind.BAGGED, FinalKind.ENSEMBLE_BAGGED):
             reason = "a refit on all rows did not fit in the time left"
         return FinalModel(number, family, params, path, seconds, {}, kind, reason)
@@ -178,11 +210,10 @@ class FinalModelMixin:
             1, p.problem.repeats)
         if per_repeat * k * 1.5 + 0.5 > self._left() * MEASURE_SHARE:
             return None
-        reply = self._run_jobs(pool, [("measure", best.family, best.params)], with_output=False,
-                               expect="measured")
+        reply = self._run_jobs(pool, [Measure(best.family, best.params)], expect=Measured)
         if not reply:
             return None
-        single, bagged = reply[0]
+        single, bagged = reply[0].single, reply[0].bagged
         sign = 1 if self.metric.greater_is_better else -1
         better = sign * bagged >= sign * single
         verdict = "scored" if better else "scored worse"
@@ -193,7 +224,7 @@ class FinalModelMixin:
     # -- ensemble ------------------------------------------------------------------------
 
     def _ensemble_plan(self, completed: list[TrialRecord]) -> EnsemblePlan | None:
-        oofs = {r.number: self.oof[r.number] for r in completed if r.number in self.oof}
+        oofs = {r.number: self.book.oof[r.number] for r in completed if r.number in self.book.oof}
         scores = {r.number: r.score for r in completed}
         p = self.prepared.problem
         plan = select_ensemble(oofs, scores, p.y, self.metric, p.classes, p.splits, p.seed,
@@ -205,19 +236,16 @@ class FinalModelMixin:
                    for n, w in sorted(plan.weights.items(), key=lambda kv: -kv[1])]
         scores_ = list(plan.fold_scores)
         result = {K.FAMILY: "ensemble", K.FOLD_SCORES: scores_, K.SCORE_MEAN: plan.score,
-                  K.SCORE_STD: float(_std(scores_)), K.MEMBERS: members,
+                  K.SCORE_STD: statistics.pstdev(scores_) if scores_ else 0.0, K.MEMBERS: members,
                   K.FIT_SECONDS: float(sum(by_number[n].fit_seconds or 0 for n in plan.weights)),
                   K.DURATION_SECONDS: 0.0}
         if plan.temperature != 1.0:
             result[K.TEMPERATURE] = plan.temperature
         frozen = optuna.trial.create_trial(state=TrialState.COMPLETE, value=plan.score,
                                            user_attrs={K.TRIAL_RESULT: result})
-        self.recorder.submit(frozen, (None, "ensemble", "complete", plan.score, tuple(scores_),
-                                      0.0, None, result[K.FIT_SECONDS]))
-        committed = self.recorder.flush()
-        self._drain(committed)
-        self.ensemble_number = committed[-1][1]
-        self.oof[self.ensemble_number] = plan.oof
+        self.ensemble_number = self.book.record_ensemble(frozen, Outcome(
+            None, "ensemble", TrialStatus.COMPLETE, plan.score, tuple(scores_), 0.0, None,
+            result[K.FIT_SECONDS]), plan.oof)
         return plan
 
     def _explained(self, pool, final: FinalModel) -> FinalModel:
@@ -226,29 +254,22 @@ class FinalModelMixin:
         cap = min(EXPLAIN_MAX_S, self.t0 + self.config.budget_s * 1.02 + 1.0 - time.monotonic())
         if cap < 0.5:
             return final
-        reply = self._run_jobs(pool, [("explain", final.path, cap)], with_output=False)
+        reply = self._run_jobs(pool, [Explain(final.path, cap)], expect=Explained)
         if not reply:
             return final
-        return replace(final, importances=reply[0][2])
+        return replace(final, importances=reply[0].importances)
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _completed(self) -> list[TrialRecord]:
-        names = {f.name for f in self.families}
-        records = [TrialRecord.from_frozen(t) for t in self.study.get_trials(
-            deepcopy=False, states=(TrialState.COMPLETE,)) if t.params.get("family") in names]
-        sign = -1 if self.metric.greater_is_better else 1
-        return sorted(records, key=lambda r: sign * r.score)
-
-    def _model_megabytes(self, best: TrialRecord, plan: EnsemblePlan | None) -> float:
+    def _model_megabytes(self, completed: list[TrialRecord], plan: EnsemblePlan | None) -> float:
         """The final model's likely size, from the kept fold models: a refit of each trial it
         may hold is about one fold model grown to all rows (and to all of a fold's rows, for a
         trial fit on a sample of them); its export time grows with it."""
         p = self.prepared
         n_folds = max(1, len(p.problem.splits))
         grow = len(p.full.y) / max(1, len(p.problem.splits[0][0]))
-        by_number = {r.number: r for r in self._completed()}
-        numbers = list(plan.weights) if plan is not None else [best.number]
+        by_number = {r.number: r for r in completed}
+        numbers = list(plan.weights) if plan is not None else [completed[0].number]
         return sum((self.bags.megabytes(n) or 0.0) / n_folds * grow
                    / (by_number[n].train_fraction if n in by_number else 1.0) for n in numbers)
 
@@ -262,22 +283,21 @@ class FinalModelMixin:
         return refit_seconds(per_fold / max(1, len(record.fold_scores)), len(p.full.y),
                              len(p.problem.splits[0][0]))
 
-    def _run_jobs(self, pool: WorkerPool, jobs: list[tuple], with_output: bool = True,
-                  expect: str = "refitted") -> list[tuple] | None:
-        """Run jobs on the pool's workers until all are done; with ``with_output`` each job
-        gets a fresh output path as its last argument (deleted if the jobs do not all succeed).
+    def _run_jobs(self, pool: WorkerPool, jobs: list, expect: type = ModelSaved) -> list | None:
+        """Run jobs on the pool's workers until all are done; jobs with a ``path`` field
+        (``Refit``, ``Combine``) get a fresh output file there (deleted unless all succeed).
 
-        Returns each job's reply (less its tag ``expect``) in order, or None if one failed, a
-        worker died, the deadline passed or the user stopped (every worker is then killed).
+        Returns each job's reply (an ``expect``) in order, or None if one failed, a worker
+        died, the deadline passed or the user stopped (every worker is then killed).
         """
         todo = list(enumerate(jobs))
-        results: dict[int, tuple] = {}
-        running: dict[int, int] = {}  # worker index -> job index
+        results: dict[int, object] = {}
+        running: dict[int, int] = {}  # worker id -> job index
         paths: list[str] = []
         try:
             while len(results) < len(jobs):
                 if self.should_stop():
-                    self.stop_reason = "cancelled"
+                    self.cancelled = True
                     return None
                 if self._left() <= 0:
                     return None
@@ -285,19 +305,19 @@ class FinalModelMixin:
                     if not todo:
                         break
                     i, job = todo.pop(0)
-                    if with_output:
+                    if hasattr(job, "path"):
                         fd, path = tempfile.mkstemp(prefix="automl-refit-", suffix=".joblib")
                         os.close(fd)
                         paths.append(path)
-                        job = job + (path,)
+                        job = replace(job, path=path)
                     pool.submit(w, job, self.refit_end)
                     running[id(w)] = i
                 for w, msg in pool.poll(min(POLL_S, max(0.0, self._left()))):
                     i = running.pop(id(w))
                     pool.release(w)
-                    if msg[0] != expect:
+                    if not isinstance(msg, expect):
                         return None
-                    results[i] = msg[1:]
+                    results[i] = msg
             return [results[i] for i in range(len(jobs))]
         finally:
             if len(results) < len(jobs):
@@ -306,21 +326,3 @@ class FinalModelMixin:
                 for path in paths:
                     if os.path.exists(path):
                         os.unlink(path)
-
-    def _raise_no_trial(self) -> None:
-        failed = [TrialRecord.from_frozen(t) for t in self.study.get_trials(
-            deepcopy=False, states=(TrialState.FAIL,))]
-        if failed:
-            common = collections.Counter(
-                f"{r.error_type}: {r.error_message}" for r in failed).most_common(1)[0]
-            raise SearchError(f"Every trial failed ({len(failed)}). Most common error "
-                              f"({common[1]}x): {common[0]}")
-        raise SearchError(f"No trial finished within the time budget of "
-                          f"{self.config.budget_s:g} s. Give the run more time.")
-
-
-def _std(xs) -> float:
-    if not xs:
-        return 0.0
-    mean = sum(xs) / len(xs)
-    return (sum((x - mean) ** 2 for x in xs) / len(xs)) ** 0.5

@@ -27,6 +27,7 @@ import logging
 import queue
 import threading
 import time
+from functools import partial
 from typing import Any
 
 import optuna
@@ -36,6 +37,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from automl.errors import SearchError
 from automl.records import keys as K
+from automl.search._messages import Committed
+from automl.search._messages import FinishTrial
+from automl.search._messages import Outcome
+from automl.search._messages import StartTrial
+from automl.search._messages import WriteFailed
 
 _STOP = None
 _log = logging.getLogger(__name__)
@@ -57,10 +63,7 @@ class Recorder:
         if not self.live or in_memory:
             from automl.search._workers import FORK_LOCK
 
-            if in_memory:
-                get_storage = lambda: storage  # noqa: E731
-            else:
-                get_storage = lambda: _own_storage(storage_url)  # noqa: E731
+            get_storage = (lambda: storage) if in_memory else partial(_own_storage, storage_url)
             self._todo: Any = queue.Queue()
             self._done: Any = queue.Queue()
             self._worker: Any = threading.Thread(
@@ -82,21 +85,21 @@ class Recorder:
         if not self.live:
             return
         self._raise_if_failed()
-        self._todo.put(("start", trial.number, optuna.trial.create_trial(
+        self._todo.put(StartTrial(trial.number, optuna.trial.create_trial(
             state=TrialState.RUNNING, params=trial.params, distributions=trial.distributions,
             user_attrs=self._who())))
 
-    def submit(self, trial: FrozenTrial, payload: Any) -> None:
+    def submit(self, trial: FrozenTrial, outcome: Outcome) -> None:
         """Record a finished trial (the one ``start`` created, or a new one)."""
         self._raise_if_failed()
         self._pending += 1
-        self._todo.put(("finish", trial.number, _slim(trial, self._who()), payload))
+        self._todo.put(FinishTrial(trial.number, _slim(trial, self._who()), outcome))
 
     def _who(self) -> dict[str, str]:
         return {K.TRIAL_WORKER: self.worker} if self.worker else {}
 
-    def drain(self) -> list[tuple[Any, int]]:
-        """(payload, trial number in the study) of every trial committed since the last call."""
+    def drain(self) -> list[tuple[Outcome, int]]:
+        """(outcome, trial number in the study) of every trial committed since the last call."""
         out = []
         while True:
             try:
@@ -106,7 +109,7 @@ class Recorder:
         self._raise_if_failed()
         return out
 
-    def flush(self, timeout_s: float = 60.0) -> list[tuple[Any, int]]:
+    def flush(self, timeout_s: float = 60.0) -> list[tuple[Outcome, int]]:
         """Wait until everything submitted is committed; returns what ``drain`` would."""
         out = self.drain()
         while self._pending and self._error is None:
@@ -122,16 +125,14 @@ class Recorder:
         self._todo.put(_STOP)
         self._worker.join(timeout=30)
 
-    def _take(self, item) -> list[tuple[Any, int]]:
-        kind = item[0]
-        if kind == "error":
-            self._pending -= item[2]
-            self._error = item[1]
+    def _take(self, item: Committed | WriteFailed) -> list[tuple[Outcome, int]]:
+        if isinstance(item, WriteFailed):
+            self._pending -= item.finishes
+            self._error = item.message
             return []
         self._pending -= 1
-        _, payload, number, trial_id = item
-        self.ids.add(trial_id)
-        return [(payload, number)]
+        self.ids.add(item.trial_id)
+        return [(item.outcome, item.study_number)]
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:
@@ -152,8 +153,9 @@ def _writer_process(storage_url: str, study_id: int, todo, done) -> None:
 
 
 def _write_loop(get_storage, study_id: int, todo, done,
-                lock: contextlib.AbstractContextManager = contextlib.nullcontext()) -> None:
+                lock: contextlib.AbstractContextManager | None = None) -> None:
     """Write what ``todo`` brings until ``_STOP``; every storage call runs inside ``lock``."""
+    lock = lock or contextlib.nullcontext()
     from automl.storage import heartbeats_enabled
     from automl.storage import sweep_stale_trials
 
@@ -177,8 +179,8 @@ def _write_loop(get_storage, study_id: int, todo, done,
                 with lock:
                     _write(storage, study_id, item, running, done)
             except Exception as exc:  # noqa: BLE001 - reported to the search, which stops
-                done.put(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())}",
-                          int(item[0] == "finish")))
+                done.put(WriteFailed(f"{type(exc).__name__}: {' '.join(str(exc).split())}",
+                                     int(isinstance(item, FinishTrial))))
         if live and time.monotonic() >= next_beat:
             next_beat = time.monotonic() + beat_s
             try:
@@ -191,21 +193,19 @@ def _write_loop(get_storage, study_id: int, todo, done,
                 _log.warning("heartbeat not recorded: %s", " ".join(str(exc).split())[:200])
 
 
-def _write(storage, study_id: int, item, running: dict, done) -> None:
-    kind, key = item[0], item[1]
-    if kind == "start":
-        trial_id = storage.create_new_trial(study_id, template_trial=item[2])
+def _write(storage, study_id: int, item: StartTrial | FinishTrial, running: dict, done) -> None:
+    if isinstance(item, StartTrial):
+        trial_id = storage.create_new_trial(study_id, template_trial=item.template)
         storage.record_heartbeat(trial_id)  # a trial without one is never swept
-        running[key] = (trial_id, storage.get_trial_number_from_id(trial_id))
+        running[item.number] = (trial_id, storage.get_trial_number_from_id(trial_id))
         return
-    _, _, trial, payload = item
-    started = running.pop(key, None)
-    if started is not None and not _finish_started(storage, started[0], trial):
+    started = running.pop(item.number, None)
+    if started is not None and not _finish_started(storage, started[0], item.trial):
         started = None  # swept meanwhile (heartbeats late): keep the work as a new trial
     if started is None:
-        trial_id = storage.create_new_trial(study_id, template_trial=trial)
+        trial_id = storage.create_new_trial(study_id, template_trial=item.trial)
         started = (trial_id, storage.get_trial_number_from_id(trial_id))
-    done.put(("ok", payload, started[1], started[0]))
+    done.put(Committed(item.outcome, started[1], started[0]))
 
 
 def _abandon(storage, running: dict) -> None:

@@ -1,9 +1,14 @@
 """run_search: the Optuna ask/tell loop with a strict time budget, parallel workers,
-pruning on fold scores, cancel, resume and a final refit."""
+pruning on fold scores, cancel and resume.
+
+This module is the scheduler: what to start, on which worker, until when. The record of
+trials is the ``TrialBook`` (``_book``), the study its ``SearchStudy`` (``_study``), the
+time arithmetic pure functions (``_budget``), the final model a ``FinalStage``
+(``_final``), and every message to a worker or the recorder a dataclass (``_messages``).
+"""
 
 from __future__ import annotations
 
-import collections
 import os
 import time
 import warnings
@@ -16,33 +21,35 @@ from optuna.trial import TrialState
 from automl.data import Dataset
 from automl.errors import ConfigError
 from automl.events import Event
-from automl.events import Progress
 from automl.events import SearchStarted
-from automl.events import TrialFinished
 from automl.metrics import get_metric
 from automl.models import FamilySpec
 from automl.models import families_for
 from automl.models import get_family
-from automl.records import keys as K
+from automl.records import TrialStatus
 from automl.search._bags import FoldBags
-from automl.search._budget import estimate_seconds
+from automl.search._book import TrialBook
 from automl.search._budget import final_end
 from automl.search._budget import pace_verdict
-from automl.search._budget import refit_reserve_s
 from automl.search._budget import train_fractions
 from automl.search._config import RunConfig
-from automl.search._final import FinalModelMixin
+from automl.search._final import FinalStage
+from automl.search._messages import FoldScored
+from automl.search._messages import FoldVerdict
+from automl.search._messages import Keep
+from automl.search._messages import RunTrial
+from automl.search._messages import TrialCompleted
+from automl.search._messages import TrialFailed
+from automl.search._messages import TrialStopped
+from automl.search._messages import WorkerDied
 from automl.search._prepare import prepare
 from automl.search._result import SearchResult
 from automl.search._study import SearchStudy
-from automl.search._study import trial_result
 from automl.search._workers import Worker
 from automl.search._workers import WorkerPool
 from automl.search._workers import run_in_background
 from automl.storage import default_storage_url
 from automl.storage import mask_url
-
-warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 POLL_S = 0.1
 PROGRESS_EVERY_S = 0.5
@@ -65,7 +72,7 @@ def run_search(
 
     Every trial is written to the Optuna storage when it ends (complete, pruned or failed,
     with its fold scores, times and error message). The budget covers the refit of the best
-    trial (``refit=True``) and leaves ``EXPORT_RESERVE_S`` for writing the bundle.
+    trial (``refit=True``) and leaves the export's reserve (``_budget.export_reserve_s``).
 
     Args:
         config: The run's settings.
@@ -82,41 +89,34 @@ def run_search(
         DataError, ConfigError: Bad data or settings.
         SearchError: No trial completed (every one failed, or the budget was too short).
     """
-    return _Search(config, dataset, on_event, should_stop, refit, started_at, background).run()
+    with warnings.catch_warnings():  # heartbeats and enqueued trials are "experimental"
+        warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+        return _Search(config, dataset, on_event, should_stop, refit, started_at,
+                       background).run()
 
 
-class _Search(FinalModelMixin):
+class _Search:
+    """One search: sets up, runs the scheduling loop, hands over to the final stage."""
+
     def __init__(self, config, dataset, on_event, should_stop, refit, started_at,
                  background=None):
         self.t0 = started_at if started_at is not None else time.monotonic()
-        self.config = config
-        self.dataset = dataset
+        self.config, self.dataset = config, dataset
         self.emit = on_event or (lambda e: None)
         self.should_stop = should_stop or (lambda: False)
-        self.want_refit = refit
-        self.background = background
+        self.want_refit, self.background = refit, background
         self.hard_end = self.t0 + config.budget_s
         self.refit_end = final_end(self.t0, config.budget_s, 0, 0)  # sized once data is known
-        self.running: dict[int, tuple[optuna.Trial, str, list]] = {}  # number -> trial, family, folds
-        self.durations: dict[str, list[float]] = collections.defaultdict(list)
-        self.fold_fit: dict[int, float] = {}  # trial -> mean fold fit seconds
-        self.scores: dict[int, float] = {}  # completed trial -> CV score
-        self.oof: dict[int, np.ndarray] = {}  # study trial number -> out-of-fold predictions
-        self.pending_oof: dict[int, np.ndarray] = {}  # sampler trial number -> same, until committed
         self.overruns: dict[int, tuple[float, str, bool]] = {}  # trial -> (projected s, why,
         #                                                           stopped by its own limit?)
-        self.counts = collections.Counter()
-        self.best: tuple[float, int] | None = None
         self.last_progress = 0.0
         self.first_launch: float | None = None
-        self.fractions: dict[int, float] = {}  # sampler trial -> share of fold rows it fits on
         self.stop_reason = "budget"
 
     # -- setup -------------------------------------------------------------------------
 
     def run(self) -> SearchResult:
-        prepared = prepare(self.config, self.dataset)
-        self.prepared = prepared
+        self.prepared = prepared = prepare(self.config, self.dataset)
         self.refit_end = final_end(self.t0, self.config.budget_s, len(prepared.full.y),
                                    len(prepared.features))
         self.metric = get_metric(prepared.task.metric, prepared.task.kind)
@@ -130,6 +130,9 @@ class _Search(FinalModelMixin):
         self.st = SearchStudy(self.config, self.dataset, prepared, self.metric, self.families,
                               self.storage_url)
         self.study, self.mem, self.recorder = self.st.record, self.st.mem, self.st.recorder
+        self.book = TrialBook(self.metric, self.mem, self.recorder, self.bags, self.emit,
+                              lambda: self._progress(force=True))
+        self.counts = self.book.counts
         self._pull_trials(force=True)
         self.emit(SearchStarted(
             study_name=self.study.study_name, storage_url=mask_url(self.storage_url),
@@ -148,24 +151,36 @@ class _Search(FinalModelMixin):
             self._loop()
             self._stop_running("stopped by user" if self.stop_reason == "cancelled"
                                else "stopped: time budget reached")
-            self._drain(self.recorder.flush())
-            if self.stop_reason != "cancelled" and not self._completed():
-                self._raise_no_trial()
-            refit = self._refit() if self.want_refit and self.stop_reason != "cancelled" else None
+            self.book.drain(self.recorder.flush())
+            if self.stop_reason != "cancelled" and not self.book.completed(self.study,
+                                                                           self.families):
+                self.book.raise_no_trial(self.study, self.config.budget_s)
+            refit = self._final_model() if self.want_refit and self.stop_reason != "cancelled" \
+                else None
         finally:
             self.pool.close()
-            self._drain(self.recorder.flush())
+            self.book.drain(self.recorder.flush())
             self.recorder.close()
             self.bags.close()
         self._progress(force=True, phase="done")
-        result = SearchResult(
+        return SearchResult(
             study_name=self.study.study_name, storage_url=self.storage_url, prepared=prepared,
-            n_complete=self.counts["complete"], n_pruned=self.counts["pruned"],
-            n_failed=self.counts["failed"], best_trial=self.best[1] if self.best else None,
-            best_score=self._best_score(), elapsed_s=time.monotonic() - self.t0,
-            stop_reason=self.stop_reason, refit=refit, oof=self.oof,
+            n_complete=self.counts[TrialStatus.COMPLETE], n_pruned=self.counts[TrialStatus.PRUNED],
+            n_failed=self.counts[TrialStatus.FAILED], best_trial=self.book.best_number,
+            best_score=self.book.best_score, elapsed_s=time.monotonic() - self.t0,
+            stop_reason=self.stop_reason, refit=refit, oof=self.book.oof,
         )
-        return result
+
+    def _final_model(self):
+        stage = FinalStage(
+            prepared=self.prepared, config=self.config, metric=self.metric, book=self.book,
+            bags=self.bags, study=self.study, families=self.families, pool=self.pool,
+            t0=self.t0, refit_end=self.refit_end, should_stop=self.should_stop,
+            progress=lambda phase: self._progress(force=True, phase=phase))
+        final = stage.make()
+        if stage.cancelled:
+            self.stop_reason = "cancelled"
+        return final
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -180,13 +195,14 @@ class _Search(FinalModelMixin):
                 return
             search_end = self._search_end()
             out_of_time = now >= search_end
-            hopeless = (self.counts["failed"] >= HOPELESS_FAILURES
-                        and not self.counts["complete"] and not self.counts["pruned"])
+            c = self.counts
+            hopeless = (c[TrialStatus.FAILED] >= HOPELESS_FAILURES
+                        and not c[TrialStatus.COMPLETE] and not c[TrialStatus.PRUNED])
             done_launching = no_time or hopeless or (n_trials is not None and launched >= n_trials)
             if (out_of_time or done_launching) and not self.pool.busy():
                 if hopeless:
-                    self._drain(self.recorder.flush())
-                    self._raise_no_trial()
+                    self.book.drain(self.recorder.flush())
+                    self.book.raise_no_trial(self.study, self.config.budget_s)
                 if not out_of_time:
                     self.stop_reason = "no_more_time" if no_time else "n_trials"
                 return
@@ -204,7 +220,7 @@ class _Search(FinalModelMixin):
             for worker, msg in self.pool.poll(timeout):
                 self._handle(worker, msg)
             self._enforce_deadlines()
-            self._drain()
+            self.book.drain()
             self._progress()
 
     def _launch(self, worker: Worker, search_end: float) -> bool:
@@ -237,70 +253,74 @@ class _Search(FinalModelMixin):
             self.mem.tell(trial, state=TrialState.PRUNED)
         # Until a trial completes the run has no model: the first trials are not held to the
         # per-trial limit either (they also pay each fold's preprocessing, cached after).
-        limit = self.config.effective_trial_timeout_s if self.counts["complete"] else float("inf")
+        limit = (self.config.effective_trial_timeout_s if self.counts[TrialStatus.COMPLETE]
+                 else float("inf"))
         deadline = min(now + limit, search_end)
         self.recorder.start(trial)  # in the shared study as RUNNING, where storage allows
         if self.first_launch is None:
             self.first_launch = now
-        self.running[trial.number] = (trial, family.name, [], now)
-        self.fractions[trial.number] = fractions[family.name]
-        self.pool.submit(worker, ("trial", trial.number, family.name, params,
-                                  fractions[family.name]), deadline)
+        self.book.start(trial, family.name, fractions[family.name])
+        self.pool.submit(worker, RunTrial(trial.number, family.name, params,
+                                          fractions[family.name]), deadline)
         return True
 
-    def _handle(self, worker: Worker, msg: tuple) -> None:
-        kind = msg[0]
-        if kind == "crashed":
-            number = worker.job[1]
+    def _handle(self, worker: Worker, msg) -> None:
+        book = self.book
+        if isinstance(msg, WorkerDied):
+            number = worker.job.number
             self.pool.kill(worker)
-            self._end_running(number, TrialState.FAIL, error=(
-                "WorkerCrashed", f"the process scoring this trial died (exit code {msg[1]})"))
+            book.end(number, TrialState.FAIL, error=(
+                "WorkerCrashed", f"the process scoring this trial died (exit code {msg.exitcode})"))
             return
-        number = msg[1]
-        if number not in self.running:
+        run = book.running.get(msg.number)
+        if run is None:
             return
-        trial, family, folds, _ = self.running[number]
-        if kind == "fold":
-            folds.append(msg[2])
-            mean = float(np.mean([f.score for f in folds]))
-            trial.report(mean, step=len(folds) - 1)
-            more = len(folds) < len(self.prepared.problem.splits)
-            # Until one trial completes the run has no model: no pace check stops a trial
-            # then (only its deadline), however slow its first folds look.
-            paced = self.counts["complete"] > 0 and self._projected_overrun(number, worker)
-            prune = more and (paced or trial.should_prune())
-            worker.conn.send(("prune",) if prune else ("go",))
+        match msg:
+            case FoldScored(number=number, result=result):
+                run.folds.append(result)
+                run.trial.report(float(np.mean([f.score for f in run.folds])),
+                                 step=len(run.folds) - 1)
+                more = len(run.folds) < len(self.prepared.problem.splits)
+                # Until one trial completes the run has no model: no pace check stops a trial
+                # then (only its deadline), however slow its first folds look.
+                paced = (self.counts[TrialStatus.COMPLETE] > 0
+                         and self._projected_overrun(number, worker))
+                worker.conn.send(FoldVerdict(go=not (more and (paced or run.trial.should_prune()))))
+                return
+            case TrialCompleted(number=number, folds=folds, oof=oof):
+                self.pool.release(worker)
+                path = self.bags.offer(number, run.family, float(np.mean([f.score for f in folds])))
+                if path is not None:  # before the worker's next trial: its fold models are at hand
+                    worker.conn.send(Keep(number, path))
+                first = not self.counts[TrialStatus.COMPLETE]
+                book.completed_one(number, folds, oof)
+                if first:  # the run has a model now: the others are held to their limit again
+                    limit = self.config.effective_trial_timeout_s
+                    for other in self.pool.busy():
+                        if isinstance(other.job, RunTrial) and other.job.number in book.running:
+                            started = book.running[other.job.number].started
+                            other.deadline = min(other.deadline, started + limit)
+            case TrialStopped(number=number, folds=folds):
+                self.pool.release(worker)
+                run.folds[:] = folds
+                self._stopped(number)
+            case TrialFailed(number=number, error_type=error_type, message=message):
+                self.pool.release(worker)
+                book.end(number, TrialState.FAIL, error=(error_type, message))
+
+    def _stopped(self, number: int) -> None:
+        """A trial its worker stopped on our verdict: by the pace check, or pruned."""
+        if number not in self.overruns:
+            self.book.end(number, TrialState.PRUNED, reason="pruned: its first folds scored "
+                          "below the median of earlier trials")
             return
-        self.pool.release(worker)
-        if kind == "done":
-            folds[:] = msg[2]
-            self.pending_oof[number] = msg[3]
-            path = self.bags.offer(number, family, float(np.mean([f.score for f in folds])))
-            if path is not None:  # before the worker's next trial: its fold models are at hand
-                worker.conn.send(("keep", number, path))
-            first = not self.counts["complete"]
-            self._end_running(number, TrialState.COMPLETE)
-            if first:  # the run has a model now: the others are held to their limit again
-                limit = self.config.effective_trial_timeout_s
-                for other in self.pool.busy():
-                    if other.job and other.job[0] == "trial" and other.job[1] in self.running:
-                        started = self.running[other.job[1]][3]
-                        other.deadline = min(other.deadline, started + limit)
-        elif kind == "pruned":
-            folds[:] = msg[2]
-            if number in self.overruns:
-                projected, message, own_limit = self.overruns.pop(number)
-                if own_limit:
-                    self._end_running(number, TrialState.FAIL, error=("TrialTimeout", message),
-                                      expected=projected)
-                else:  # the search ends first: like a trial cut at the end, not a slow family
-                    self._end_running(number, TrialState.PRUNED, expected=projected,
-                                      reason=f"stopped: time budget reached ({message})")
-            else:
-                self._end_running(number, TrialState.PRUNED, reason="pruned: its first folds "
-                                  "scored below the median of earlier trials")
-        elif kind == "failed":
-            self._end_running(number, TrialState.FAIL, error=(msg[2], msg[3]))
+        projected, message, own_limit = self.overruns.pop(number)
+        if own_limit:
+            self.book.end(number, TrialState.FAIL, error=("TrialTimeout", message),
+                          expected=projected)
+        else:  # the search ends first: like a trial cut at the end, not a slow family
+            self.book.end(number, TrialState.PRUNED, expected=projected,
+                          reason=f"stopped: time budget reached ({message})")
 
     def _projected_overrun(self, number: int, worker: Worker) -> bool:
         """Whether the trial, at the pace of its folds so far, would end after its deadline.
@@ -309,8 +329,8 @@ class _Search(FinalModelMixin):
         frees the worker (and keeps its preprocessing cache) for trials that can finish,
         and its projected duration keeps the family out while it cannot fit.
         """
-        _, _, folds, started = self.running[number]
-        verdict = pace_verdict(started, time.monotonic(), len(folds),
+        run = self.book.running[number]
+        verdict = pace_verdict(run.started, time.monotonic(), len(run.folds),
                                len(self.prepared.problem.splits), worker.deadline,
                                self.config.effective_trial_timeout_s)
         if verdict is None:
@@ -322,16 +342,15 @@ class _Search(FinalModelMixin):
         now = time.monotonic()
         limit = self.config.effective_trial_timeout_s
         for worker in self.pool.busy():
-            if now >= worker.deadline and worker.job and worker.job[0] == "trial":
-                number = worker.job[1]
-                started = self.running[number][3]
+            if now >= worker.deadline and isinstance(worker.job, RunTrial):
+                number = worker.job.number
+                started = self.book.running[number].started
                 ran = now - started
                 self.pool.kill(worker)
                 if abs(worker.deadline - (started + limit)) > 1e-3:  # the search's end cut it
-                    self._end_running(number, TrialState.PRUNED,
-                                      reason="stopped: time budget reached")
+                    self.book.end(number, TrialState.PRUNED, reason="stopped: time budget reached")
                 else:
-                    self._end_running(number, TrialState.FAIL, error=(
+                    self.book.end(number, TrialState.FAIL, error=(
                         "TrialTimeout", f"stopped after {ran:.1f} s: over the per-trial limit "
                         f"({limit:.0f} s)"))
 
@@ -339,80 +358,17 @@ class _Search(FinalModelMixin):
         for worker in self.pool.busy():
             job = worker.job
             self.pool.kill(worker, respawn=False)
-            if job and job[0] == "trial" and job[1] in self.running:
-                self._end_running(job[1], TrialState.PRUNED, reason=reason)
+            if isinstance(job, RunTrial) and job.number in self.book.running:
+                self.book.end(job.number, TrialState.PRUNED, reason=reason)
 
-    # -- recording -----------------------------------------------------------------------
-
-    def _end_running(self, number, state, *, error=None, reason=None, expected=None) -> None:
-        trial, family, folds, started = self.running.pop(number)
-        self._finish(trial, family, state, folds, error=error, reason=reason,
-                     duration=time.monotonic() - started, expected=expected)
-
-    def _finish(self, trial, family, state, folds, *, error=None, reason=None, duration=0.0,
-                expected=None):
-        """Tell the sampler now; the recorder commits the trial and ``_drain`` reports it."""
-        fraction = self.fractions.pop(trial.number, 1.0)
-        result = trial_result(family, folds, duration, error=error, reason=reason,
-                              train_fraction=fraction)
-        scores = result[K.FOLD_SCORES]
-        reason = result.get(K.REASON)
-        trial.set_user_attr(K.TRIAL_RESULT, result)
-        value = result.get(K.SCORE_MEAN) if state is TrialState.COMPLETE else None
-        frozen = self.mem.tell(trial, value, state=state)
-        status = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned"}.get(state, "failed")
-        self.counts[status] += 1
-        if state is TrialState.COMPLETE:
-            self.durations[family].append(duration / fraction)  # at full size
-        elif expected is not None:  # stopped at a pace that projected this duration
-            self.durations[family].append(expected)
-        elif state is TrialState.FAIL and error and error[0] == "TrialTimeout":
-            self.durations[family].append(duration * 1.5)  # at least this slow
-        message = f"{error[0]}: {error[1]}" if error else reason
-        refit_s = ((result.get(K.FIT_SECONDS) or 0.0) / fraction
-                   + (result.get(K.PREP_SECONDS) or 0.0))
-        self.recorder.submit(frozen, (trial.number, family, status, value, tuple(scores),
-                                      round(duration, 4), message, refit_s))
-
-    def _drain(self, items=None) -> None:
-        """Bookkeeping and events for the trials the recorder has committed."""
-        for payload, number in (self.recorder.drain() if items is None else items):
-            mem_number, family, status, value, scores, duration, message, fit_s = payload
-            if mem_number in self.pending_oof:
-                self.oof[number] = self.pending_oof.pop(mem_number)
-            if mem_number is not None:
-                self.bags.committed(mem_number, number)
-            if status == "complete":
-                self.fold_fit[number] = fit_s / len(scores)
-                self.scores[number] = value
-                self._note_best(value, number)
-            self.emit(TrialFinished(number=number, family=family, status=status, score=value,
-                                    fold_scores=scores, duration_s=duration, message=message))
-            self._progress(force=True)
-
-    def _note_best(self, value, number) -> None:
-        if value is None or not np.isfinite(value):
-            return
-        sign = 1 if self.metric.greater_is_better else -1
-        if self.best is None or sign * value > sign * self.best[0]:
-            self.best = (value, number)
-
-    def _best_score(self):
-        return self.best[0] if self.best else None
+    # -- progress and time ---------------------------------------------------------------
 
     def _progress(self, force: bool = False, phase: str = "search") -> None:
         now = time.monotonic()
         if not force and now - self.last_progress < PROGRESS_EVERY_S:
             return
         self.last_progress = now
-        self.emit(Progress(
-            elapsed_s=round(now - self.t0, 3), budget_s=self.config.budget_s,
-            n_complete=self.counts["complete"], n_pruned=self.counts["pruned"],
-            n_failed=self.counts["failed"], best_score=self._best_score(),
-            best_trial=self.best[1] if self.best else None, phase=phase,
-        ))
-
-    # -- time ------------------------------------------------------------------------------
+        self.emit(self.book.progress(now - self.t0, self.config.budget_s, phase))
 
     def _search_end(self) -> float:
         """When the search stops starting and running trials: the budget less the refit's
@@ -423,27 +379,20 @@ class _Search(FinalModelMixin):
         the budget's length (``FIRST_TRIALS_MIN_S`` or more) even on a machine so loaded
         that starting up used the slack: a model a little late is better than none.
         """
-        if self.counts["complete"]:
+        if self.counts[TrialStatus.COMPLETE]:
             return self.hard_end - self._refit_reserve()
         start = self.first_launch if self.first_launch is not None else time.monotonic()
         return max(self.refit_end, start + max(FIRST_TRIALS_MIN_S, self.config.budget_s))
 
     def _estimate(self, family: FamilySpec) -> float | None:
-        """Expected seconds of one trial of this family, from what was seen so far."""
-        costs = {f.name: f.cost for f in self.families}
-        return estimate_seconds(family.name, costs, self.durations)
+        return self.book.estimate(family.name, {f.name: f.cost for f in self.families})
 
     def _refit_reserve(self) -> float:
-        """Time kept for the final refit: the best trial's, or three of the best side by
-        side on the workers (a likely ensemble), whichever is longer."""
-        if not self.want_refit or self.best is None or self.best[1] not in self.fold_fit:
+        if not self.want_refit:
             return 0.0
         p = self.prepared
-        sign = -1 if self.metric.greater_is_better else 1
-        top = sorted(self.fold_fit, key=lambda n: sign * self.scores.get(n, 0.0))[:3]
-        return refit_reserve_s(self.fold_fit[self.best[1]], [self.fold_fit[n] for n in top],
-                               len(p.full.y), len(p.problem.splits[0][0]), self.config.n_jobs,
-                               self.config.budget_s)
+        return self.book.refit_reserve(len(p.full.y), len(p.problem.splits[0][0]),
+                                       self.config.n_jobs, self.config.budget_s)
 
     def _pull_trials(self, force: bool = False) -> None:
-        self.st.pull(self._note_best, force=force)
+        self.st.pull(self.book.note_best, force=force)

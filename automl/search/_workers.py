@@ -6,19 +6,8 @@ down only that worker. Each worker runs one trial at a time with one BLAS/OpenMP
 (two workers on two cores, no oversubscription). On Linux workers are forked, so the data
 is shared copy-on-write instead of pickled.
 
-Protocol (tuples over a Pipe):
-  parent -> worker: ("trial", number, family, params, train fraction)
-                    | ("refit", family, params, path)
-                    | ("keep", number, path): save the fold models of trial ``number`` (the
-                      worker's last completed trial) at ``path`` as one averaged model
-                    | ("combine", member paths, weights, temperature, path)
-                    | ("explain", model path, time cap) | ("measure", family, params)
-                    | ("exit",)
-  worker -> parent: ("fold", number, FoldResult) then waits for ("go",) or ("prune",)
-                    ("done", number, [FoldResult], oof) | ("pruned", number, [FoldResult])
-                    ("failed", number, error_type, message)
-                    ("refitted", path, seconds, importances) | ("refit_failed", error_type, message)
-                    ("measured", single score, bagged score) | ("measure_failed", type, message)
+The messages over each worker's Pipe are the frozen dataclasses of ``_messages``, where the
+protocol is written out.
 """
 
 from __future__ import annotations
@@ -44,6 +33,24 @@ from automl.search._bags import HeldModels
 from automl.search._evaluate import Evaluator
 from automl.search._evaluate import Problem
 from automl.search._evaluate import TrialPruned
+from automl.search._messages import Combine
+from automl.search._messages import Exit
+from automl.search._messages import Explain
+from automl.search._messages import Explained
+from automl.search._messages import FoldScored
+from automl.search._messages import JobFailed
+from automl.search._messages import Keep
+from automl.search._messages import Measure
+from automl.search._messages import Measured
+from automl.search._messages import ModelSaved
+from automl.search._messages import Refit
+from automl.search._messages import RunTrial
+from automl.search._messages import TrialCompleted
+from automl.search._messages import TrialFailed
+from automl.search._messages import TrialStopped
+from automl.search._messages import WorkerDied
+from automl.search._messages import WorkerJob
+from automl.search._messages import WorkerReply
 
 MAX_MESSAGE = 2000
 # Held while a worker is forked, and by any thread of the parent that imports modules while
@@ -109,66 +116,61 @@ def _worker_main(conn: Connection, problem: Problem) -> None:
     last: tuple[int, list] = (-1, [])  # the last completed trial and its fold models
     while True:
         try:
-            msg = conn.recv()
+            job: WorkerJob = conn.recv()
         except (EOFError, OSError):
             return
-        if msg[0] == "exit":
-            return
-        if msg[0] == "trial":
-            last = (-1, [])  # drop the previous trial's fold models before fitting new ones
-            last = _run_trial(conn, evaluator, *msg[1:])
-        elif msg[0] == "keep":
-            _keep(last, *msg[1:])
-        elif msg[0] == "refit":
-            _refit(conn, evaluator, *msg[1:])
-        elif msg[0] == "combine":
-            _combine(conn, evaluator, *msg[1:])
-        elif msg[0] == "explain":
-            _explain(conn, evaluator, *msg[1:])
-        elif msg[0] == "measure":
-            _measure(conn, evaluator, *msg[1:])
+        match job:
+            case Exit():
+                return
+            case RunTrial():
+                last = (-1, [])  # drop the previous trial's fold models before fitting new ones
+                last = _run_trial(conn, evaluator, job)
+            case Keep():
+                _keep(last, job)
+            case Refit() | Combine() | Explain() | Measure():
+                conn.send(_answer(evaluator, job))
         release_memory()
 
 
-def _run_trial(conn: Connection, evaluator: Evaluator, number: int, family: str,
-               params, train_fraction: float = 1.0) -> tuple[int, list]:
+def _run_trial(conn: Connection, evaluator: Evaluator, job: RunTrial) -> tuple[int, list]:
     """Score one trial; returns (number, fold models) when it completed, else (-1, [])."""
     def on_fold(result) -> bool:
-        conn.send(("fold", number, result))
-        return conn.recv()[0] == "go"
+        conn.send(FoldScored(job.number, result))
+        return conn.recv().go
 
     folds: list = []
     models = HeldModels()
     try:
-        folds, oof = evaluator.run_trial(family, params, on_fold=_collect(folds, on_fold),
-                                         fold_models=models, train_fraction=train_fraction)
+        folds, oof = evaluator.run_trial(job.family, job.params, on_fold=_collect(folds, on_fold),
+                                         fold_models=models, train_fraction=job.train_fraction)
     except TrialPruned:
-        conn.send(("pruned", number, folds))
+        conn.send(TrialStopped(job.number, folds))
     except Exception as exc:  # noqa: BLE001 - any model error is recorded, the search goes on
-        conn.send(("failed", number, type(exc).__name__, _message(exc)))
+        conn.send(TrialFailed(job.number, type(exc).__name__, _message(exc)))
     else:
-        conn.send(("done", number, folds, oof))
+        conn.send(TrialCompleted(job.number, folds, oof))
         if len(models) == len(folds):
-            return number, models
+            return job.number, models
     return -1, []
 
 
-def _keep(last: tuple[int, list], number: int, path: str) -> None:
+def _keep(last: tuple[int, list], job: Keep) -> None:
     """Save the fold models of the last completed trial as one equally weighted average.
 
     Written to a temporary name and renamed, so ``path`` exists only once it is complete
     (the parent may kill this worker at any moment). Nothing is written when the fold
-    models are not at hand (the trial was not this worker's last, or one fold densified).
+    models are not at hand (the trial was not this worker's last, one fold densified, or
+    they outgrew ``HeldModels``' bound).
     """
     from automl.models._ensemble import WeightedEnsemble
 
     done, models = last
-    if done != number or not models:
+    if done != job.number or not models:
         return
-    partial = path + ".partial"
+    partial = job.path + ".partial"
     try:
-        joblib.dump(WeightedEnsemble(models, [1.0] * len(models)), partial)
-        os.replace(partial, path)
+        joblib.dump(WeightedEnsemble(list(models), [1.0] * len(models)), partial)
+        os.replace(partial, job.path)
     except Exception:  # noqa: BLE001 - no file means no bagged fallback for this trial
         with contextlib.suppress(OSError):
             os.unlink(partial)
@@ -181,47 +183,32 @@ def _collect(folds: list, on_fold):
     return inner
 
 
-def _refit(conn: Connection, evaluator: Evaluator, family: str, params, path: str) -> None:
-    try:
-        t0 = time.perf_counter()
-        pipe = evaluator.refit(family, params)
-        seconds = time.perf_counter() - t0
-        joblib.dump(pipe, path)
-        conn.send(("refitted", path, seconds, {}))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which falls back
-        conn.send(("refit_failed", type(exc).__name__, _message(exc)))
-
-
-def _combine(conn: Connection, evaluator: Evaluator, paths: list[str], weights: list[float],
-             temperature: float, path: str) -> None:
-    """Load refit members and save their weighted ensemble."""
+def _answer(evaluator: Evaluator, job: Refit | Combine | Explain | Measure) -> WorkerReply:
+    """Do a final-stage job; its reply, or ``JobFailed`` (the parent falls back)."""
     from automl.models._ensemble import WeightedEnsemble
 
+    t0 = time.perf_counter()
     try:
-        t0 = time.perf_counter()
-        ensemble = WeightedEnsemble([joblib.load(p) for p in paths], list(weights), temperature)
-        joblib.dump(ensemble, path)
-        conn.send(("refitted", path, time.perf_counter() - t0, {}))
+        match job:
+            case Refit():
+                pipe = evaluator.refit(job.family, job.params)
+                seconds = time.perf_counter() - t0  # the fit: what refit estimates learn from
+                joblib.dump(pipe, job.path)
+                return ModelSaved(job.path, seconds)
+            case Combine():  # load refit (or bagged) members, save their weighted ensemble
+                members = [joblib.load(p) for p in job.member_paths]
+                joblib.dump(WeightedEnsemble(members, list(job.weights), job.temperature),
+                            job.path)
+                return ModelSaved(job.path, time.perf_counter() - t0)
+            case Explain():  # permutation importances of a saved model, within its cap
+                importances = evaluator.importances(joblib.load(job.model_path),
+                                                    time_cap_s=job.time_cap_s)
+                return Explained(importances, time.perf_counter() - t0)
+            case Measure():  # bagged fold models against a refit (see bagging_scores)
+                return Measured(*evaluator.bagging_scores(job.family, job.params))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which falls back
-        conn.send(("refit_failed", type(exc).__name__, _message(exc)))
-
-
-def _explain(conn: Connection, evaluator: Evaluator, model_path: str, time_cap_s: float) -> None:
-    """Permutation importances of a saved model, within ``time_cap_s``."""
-    try:
-        t0 = time.perf_counter()
-        importances = evaluator.importances(joblib.load(model_path), time_cap_s=time_cap_s)
-        conn.send(("refitted", model_path, time.perf_counter() - t0, importances))
-    except Exception as exc:  # noqa: BLE001 - importances are optional; the parent goes on
-        conn.send(("refit_failed", type(exc).__name__, _message(exc)))
-
-
-def _measure(conn: Connection, evaluator: Evaluator, family: str, params) -> None:
-    """Bagged fold models against a refit for one configuration (see bagging_scores)."""
-    try:
-        conn.send(("measured", *evaluator.bagging_scores(family, params)))
-    except Exception as exc:  # noqa: BLE001 - the parent falls back to its rule
-        conn.send(("measure_failed", type(exc).__name__, _message(exc)))
+        return JobFailed(type(exc).__name__, _message(exc))
+    raise TypeError(f"not a final-stage job: {job!r}")
 
 
 def _message(exc: BaseException) -> str:
@@ -235,7 +222,7 @@ def _message(exc: BaseException) -> str:
 class Worker:
     process: Any
     conn: Connection
-    job: tuple | None = None  # what it is doing
+    job: WorkerJob | None = None  # what it is doing
     started: float = 0.0
     deadline: float = float("inf")
 
@@ -271,13 +258,13 @@ class WorkerPool:
     def busy(self) -> list[Worker]:
         return [w for w in self.workers if w.job is not None]
 
-    def submit(self, worker: Worker, job: tuple, deadline: float) -> None:
+    def submit(self, worker: Worker, job: WorkerJob, deadline: float) -> None:
         worker.job = job
         worker.started = time.monotonic()
         worker.deadline = deadline
         worker.conn.send(job)
 
-    def poll(self, timeout: float) -> list[tuple[Worker, tuple]]:
+    def poll(self, timeout: float) -> list[tuple[Worker, WorkerReply]]:
         """Messages from busy workers, waiting at most ``timeout`` seconds for the first."""
         by_conn = {w.conn: w for w in self.busy()}
         if not by_conn:
@@ -288,7 +275,7 @@ class WorkerPool:
             try:
                 out.append((worker, conn.recv()))
             except (EOFError, OSError):
-                out.append((worker, ("crashed", worker.process.exitcode)))
+                out.append((worker, WorkerDied(worker.process.exitcode)))
         return out
 
     def release(self, worker: Worker) -> None:
@@ -310,7 +297,7 @@ class WorkerPool:
         for w in list(self.workers):
             if w.job is None and w.process.is_alive():
                 with contextlib.suppress(OSError):
-                    w.conn.send(("exit",))
+                    w.conn.send(Exit())
         deadline = time.monotonic() + 2
         for w in self.workers:
             w.process.join(timeout=max(0.0, deadline - time.monotonic()))

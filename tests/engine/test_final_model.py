@@ -111,7 +111,7 @@ def test_an_ensemble_is_refit_or_made_of_its_members_fold_models(monkeypatch, da
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
     monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
     if not refit_fits:
-        monkeypatch.setattr(_final.FinalModelMixin, "_refit_estimate", lambda self, r: 1e9)
+        monkeypatch.setattr(_final.FinalStage, "_refit_estimate", lambda self, r: 1e9)
     result = run_search(_config(storage_url, families=("linear", "tree")), data)
     assert result.refit.kind is kind and result.refit.family == "ensemble"
     assert _exported(result, data, tmp_path)["model"]["final"]["kind"] == kind.value

@@ -79,3 +79,21 @@ def test_on_one_machine_the_recorder_is_a_thread_not_a_process(tmp_path):
     finally:
         recorder.close()
     assert len(optuna.load_study(study_name="s", storage=url).trials) == 1
+
+
+def test_kept_fold_models_are_saved_as_plain_library_types(forest, tmp_path):
+    """The bound's list type must not reach the bundle: skops would refuse the bagged model."""
+    import joblib
+
+    from automl.search._messages import Keep
+    from automl.search._workers import _keep
+
+    held = HeldModels()
+    held.append(forest)
+    held.append(forest)
+    path = str(tmp_path / "bag.joblib")
+    _keep((7, held), Keep(7, path))
+    bag = joblib.load(path)
+    assert type(bag.members) is list and len(bag.members) == 2
+    _keep((7, held), Keep(8, str(tmp_path / "other.joblib")))  # not the last trial: nothing
+    assert not (tmp_path / "other.joblib").exists()
