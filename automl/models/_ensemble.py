@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils.metaestimators import available_if
 
 
 class WeightedEnsemble(BaseEstimator):
@@ -37,8 +38,11 @@ class WeightedEnsemble(BaseEstimator):
 
     @property
     def is_classifier(self) -> bool:
+        # Members may be ensembles themselves (an ensemble of bagged fold models), so
+        # predict_proba below exists only when the members have it.
         return hasattr(self.members[0], "predict_proba")
 
+    @available_if(lambda self: self.is_classifier)
     def predict_proba(self, X) -> np.ndarray:
         out = None
         for model, w in zip(self.members, self._w, strict=True):

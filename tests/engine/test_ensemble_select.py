@@ -111,3 +111,23 @@ def test_the_best_of_each_family_is_a_candidate_beside_the_top_trials():
     with_families = select_ensemble(oofs, scores, y, RMSE, None, splits, families=families)
     assert with_families is not None and 99 in with_families.weights
     assert without is None or 99 not in without.weights
+
+
+def test_an_ensemble_of_bagged_regressors_predicts_numbers():
+    """The ensemble of members' fold models nests ensembles: a regression one must not take
+    the classifier path (it did: the inner ensemble always had predict_proba)."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 3))
+    y = X.sum(axis=1)
+    bagged = WeightedEnsemble([make_pipeline(LinearRegression()).fit(X, y)] * 2, [1.0, 1.0])
+    outer = WeightedEnsemble([bagged, bagged], [0.5, 0.5])
+    assert not hasattr(outer, "predict_proba")
+    np.testing.assert_allclose(outer.predict(X), y, atol=1e-9)
+    inner = WeightedEnsemble([make_pipeline(LogisticRegression()).fit(X, y > 1.5)], [1.0])
+    classifier = WeightedEnsemble([inner], [1.0])
+    assert classifier.predict_proba(X).shape == (60, 2)
+    assert set(classifier.predict(X)) <= {True, False}
