@@ -6,6 +6,7 @@ them back into these same dataclasses with :func:`event_from_json`.
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import asdict
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from typing import Any
 
 __all__ = [
     "Event",
+    "Phase",
     "Progress",
+    "StopReason",
     "RunFailed",
     "RunFinished",
     "SearchStarted",
@@ -22,6 +25,22 @@ __all__ = [
     "event_from_json",
     "event_to_json",
 ]
+
+
+class Phase(enum.StrEnum):
+    """Where a run is (``Progress.phase``)."""
+    SEARCH = "search"
+    REFIT = "refit"  # the final model
+    EXPORT = "export"
+    DONE = "done"
+
+
+class StopReason(enum.StrEnum):
+    """Why the search stopped (``RunFinished.stop_reason``)."""
+    BUDGET = "budget"
+    N_TRIALS = "n_trials"
+    CANCELLED = "cancelled"
+    NO_MORE_TIME = "no_more_time"  # no family could finish a trial in the time left
 
 
 @dataclass(frozen=True)
@@ -59,7 +78,7 @@ class Progress:
     n_failed: int
     best_score: float | None
     best_trial: int | None
-    phase: str = "search"  # search | refit | export
+    phase: Phase = Phase.SEARCH
 
 
 @dataclass(frozen=True)
@@ -69,7 +88,7 @@ class RunFinished:
     best_score: float | None
     n_trials: int
     elapsed_s: float
-    stop_reason: str  # budget | n_trials | cancelled | no_more_time
+    stop_reason: StopReason
     bundle_dir: str | None = None
 
 

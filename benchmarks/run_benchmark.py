@@ -15,6 +15,8 @@ Usage (from the project root; see benchmarks/README.md)::
     python benchmarks/run_benchmark.py --budget 15 --datasets penguins default --systems automl hgb
     python benchmarks/run_benchmark.py --scaling diamonds --budget 60
     python benchmarks/run_benchmark.py --report benchmarks/results/NAME   # rebuild the tables
+    python benchmarks/run_benchmark.py --systems automl --budget 600 --n-jobs 1 --n-trials 12 \
+        --datasets penguins auto_mpg default   # repeatable: same code, same scores
 
 Results go to ``benchmarks/results/NAME/`` (git-ignored): ``runs.jsonl`` (one record per
 run, appended as runs finish, so an interrupted run can go on with ``--resume``),
@@ -310,6 +312,8 @@ def run_one(system: str, job: dict, y_test: pd.Series, classes: list, timeout_s:
                "--task", job["task"], "--metric", job["metric"], "--time-budget", str(job["budget_s"]),
                "--seed", str(job["seed"]), "--n-jobs", str(job["n_jobs"]), "--storage", storage,
                "--study", study, "--out", str(bundle), "--json"]
+        if job.get("n_trials"):
+            cmd += ["--n-trials", str(job["n_trials"])]
         m = measure(cmd, timeout_s=timeout_s, env=env, log=work / "run")
         rec.update(wall_s=m["wall_s"], peak_rss_mb=m["peak_rss_mb"], peak_pss_mb=m["peak_pss_mb"])
         try:
@@ -430,8 +434,8 @@ def run_matrix(args, out: Path) -> None:
                             job = dict(train=str(split_dir / "train.parquet"),
                                        test=str(split_dir / "test.parquet"), target=target, task=task,
                                        metric=METRICS[task], budget_s=budget, seed=seed,
-                                       n_jobs=args.n_jobs, text_columns=text, workdir=str(workdir),
-                                       dataset=name)
+                                       n_jobs=args.n_jobs, n_trials=args.n_trials,
+                                       text_columns=text, workdir=str(workdir), dataset=name)
                             timeout = budget * 2 + 300 if system != "hgb" else 3600
                             rec = run_one(system, job, test[target], classes, timeout)
                             if not args.keep_work:
@@ -476,6 +480,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="time budget(s) in seconds (default 60; the issue's anytime check is 15)")
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--n-jobs", type=int, default=2)
+    ap.add_argument("--n-trials", type=int, metavar="N",
+                    help="AutoML Studio stops after N trials (with --n-jobs 1 and a budget it does "
+                         "not reach, a run is repeatable: the check that a refactor kept scores)")
     ap.add_argument("--name", help="results folder name under benchmarks/results/ (default: derived)")
     ap.add_argument("--resume", action="store_true", help="skip runs already in NAME/runs.jsonl")
     ap.add_argument("--keep-work", action="store_true", help="keep bundles and AutoGluon models")

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from automl.errors import ConfigError
+from automl.events import StopReason
 
 
 def _split(value: str | None) -> tuple[str, ...] | None:
@@ -140,7 +141,7 @@ def cmd_run(args, started_at: float) -> int:
               f"{result.n_failed} failed in {elapsed:.1f} s ({result.stop_reason})", file=sys.stderr)
         if bundle:
             print(f"bundle written to {bundle}", file=sys.stderr)
-    if result.stop_reason == "cancelled":
+    if result.stop_reason == StopReason.CANCELLED:
         print(f"stopped by the user; the trials are kept. Continue with: automl run {args.data} "
               f"--target {args.target} --study {result.study_name} --resume", file=sys.stderr)
         return 130

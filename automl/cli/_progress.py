@@ -12,6 +12,7 @@ import shutil
 import sys
 from typing import TextIO
 
+from automl.events import Phase
 from automl.events import Progress
 from automl.events import RunFinished
 from automl.events import SearchStarted
@@ -94,9 +95,9 @@ class RunPrinter:
         return line
 
     def status_line(self, p: Progress) -> str:
-        if p.phase == "refit":
+        if p.phase == Phase.REFIT:
             where = f"{_seconds(p.elapsed_s)} elapsed, refitting the final model"
-        elif p.phase == "done":
+        elif p.phase == Phase.DONE:
             where = f"{_seconds(p.elapsed_s)} elapsed, done"
         else:
             where = (f"{_seconds(p.elapsed_s)} elapsed, "

@@ -13,6 +13,7 @@ import threading
 import time
 
 from automl.errors import ConfigError
+from automl.events import StopReason
 
 SEARCH_DESTS = ("task", "metric", "time_budget", "n_trials", "cv", "cv_repeats", "seed", "families",
                 "exclude", "n_jobs", "trial_timeout", "max_data_mb", "max_search_rows",
@@ -183,7 +184,7 @@ def _run_and_report(args, started_at, call) -> int:
             print(f"registered {v.model} version {v.version}{alias} ({v.family}, {v.metric} "
                   f"{v.score:.5g})" if v.score is not None else
                   f"registered {v.model} version {v.version}{alias}", file=sys.stderr)
-    if run.stop_reason == "cancelled":
+    if run.stop_reason == StopReason.CANCELLED:
         print("stopped by the user; nothing was registered.", file=sys.stderr)
         return 130
     return 0

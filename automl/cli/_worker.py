@@ -17,6 +17,7 @@ import threading
 def cmd_worker(args, started_at: float) -> int:
     from dataclasses import replace
 
+    from automl.events import StopReason
     from automl.export import study_dataset
     from automl.records import StudyRecord
     from automl.records import load_study
@@ -58,4 +59,4 @@ def cmd_worker(args, started_at: float) -> int:
     else:
         print(f"worker {doc['worker']} added {result.n_complete + result.n_pruned + result.n_failed}"
               f" trials to {result.study_name!r} ({result.stop_reason})", file=sys.stderr)
-    return 130 if result.stop_reason == "cancelled" else 0
+    return 130 if result.stop_reason == StopReason.CANCELLED else 0

@@ -14,6 +14,7 @@ from automl.data._types import ColumnProfile
 from automl.data._types import Dataset
 from automl.data._types import Profile
 from automl.data._types import QualityWarning
+from automl.data._types import Severity
 from automl.data._types import TaskKind
 from automl.data._types import TaskSpec
 
@@ -25,6 +26,7 @@ __all__ = [
     "FORMATS",
     "Profile",
     "QualityWarning",
+    "Severity",
     "TableFormat",
     "TaskKind",
     "TaskSpec",

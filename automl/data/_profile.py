@@ -32,6 +32,7 @@ from automl.data._types import ColumnProfile
 from automl.data._types import Dataset
 from automl.data._types import Profile
 from automl.data._types import QualityWarning
+from automl.data._types import Severity
 from automl.errors import DataError
 
 __all__ = ["profile_dataset"]
@@ -93,10 +94,8 @@ def profile_dataset(dataset: Dataset, target: str | None = None) -> Profile:
                 "cross-validation scores look better than they are.",
             )
         )
-    warnings += [
-        QualityWarning("renamed_column", f"Column {old!r} was renamed to {new!r}.", new, "info")
-        for old, new in dataset.renamed
-    ]
+    warnings += [QualityWarning("renamed_column", f"Column {old!r} was renamed to {new!r}.",
+                                new, Severity.INFO) for old, new in dataset.renamed]
     warnings += [
         QualityWarning(
             "coerced_values",
@@ -263,7 +262,7 @@ def _column_warnings(col: ColumnProfile, n_rows: int, *, is_target: bool) -> lis
                 f"Column {name!r} looks like an identifier (a different value in "
                 "each row); it is not used as a feature.",
                 name,
-                "info",
+                Severity.INFO,
             )
         )
     n_values = n_rows - col.n_missing

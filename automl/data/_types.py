@@ -62,6 +62,13 @@ class Dataset:
         return tuple(self.frame.columns)
 
 
+class Severity(enum.StrEnum):
+    """How much a data-quality finding matters."""
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
 @dataclass(frozen=True)
 class QualityWarning:
     """A data-quality finding. Data, not an exception: shown by the GUI, printed by the CLI.
@@ -71,13 +78,13 @@ class QualityWarning:
             "high_cardinality", "all_missing", "constant", "rare_class", "renamed_column".
         message: One sentence for the user.
         column: The column concerned, or None for table-level findings.
-        severity: "info" | "warning" | "error".
+        severity: How much it matters.
     """
 
     code: str
     message: str
     column: str | None = None
-    severity: str = "warning"
+    severity: Severity = Severity.WARNING
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import optuna
 from optuna.trial import TrialState
 
 from automl.errors import SearchError
+from automl.events import Phase
 from automl.records import TrialRecord
 from automl.records import TrialStatus
 from automl.records import keys as K
@@ -83,7 +84,7 @@ class FinalStage:
         completed = self.book.completed(self.study, self.families)
         if not completed:
             self.book.raise_no_trial(self.study, self.config.budget_s)
-        self.progress("refit")
+        self.progress(Phase.REFIT)
         plan = self._ensemble_plan(completed)
         p = self.prepared
         self.refit_end = min(self.refit_end, final_end(

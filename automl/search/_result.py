@@ -8,6 +8,7 @@ from dataclasses import field
 
 import numpy as np
 
+from automl.events import StopReason
 from automl.search._prepare import Prepared
 
 
@@ -64,6 +65,6 @@ class SearchResult:
     best_trial: int | None
     best_score: float | None
     elapsed_s: float
-    stop_reason: str  # budget | n_trials | cancelled | no_more_time
+    stop_reason: StopReason
     refit: FinalModel | None = None
     oof: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # trial -> OOF preds

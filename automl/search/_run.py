@@ -21,7 +21,9 @@ from optuna.trial import TrialState
 from automl.data import Dataset
 from automl.errors import ConfigError
 from automl.events import Event
+from automl.events import Phase
 from automl.events import SearchStarted
+from automl.events import StopReason
 from automl.metrics import get_metric
 from automl.models import FamilySpec
 from automl.models import families_for
@@ -111,7 +113,7 @@ class _Search:
         #                                                           stopped by its own limit?)
         self.last_progress = 0.0
         self.first_launch: float | None = None
-        self.stop_reason = "budget"
+        self.stop_reason = StopReason.BUDGET
 
     # -- setup -------------------------------------------------------------------------
 
@@ -149,20 +151,20 @@ class _Search:
             run_in_background(self.background)
         try:
             self._loop()
-            self._stop_running("stopped by user" if self.stop_reason == "cancelled"
+            self._stop_running("stopped by user" if self.stop_reason is StopReason.CANCELLED
                                else "stopped: time budget reached")
             self.book.drain(self.recorder.flush())
-            if self.stop_reason != "cancelled" and not self.book.completed(self.study,
+            if self.stop_reason is not StopReason.CANCELLED and not self.book.completed(self.study,
                                                                            self.families):
                 self.book.raise_no_trial(self.study, self.config.budget_s)
-            refit = self._final_model() if self.want_refit and self.stop_reason != "cancelled" \
+            refit = self._final_model() if self.want_refit and self.stop_reason is not StopReason.CANCELLED \
                 else None
         finally:
             self.pool.close()
             self.book.drain(self.recorder.flush())
             self.recorder.close()
             self.bags.close()
-        self._progress(force=True, phase="done")
+        self._progress(force=True, phase=Phase.DONE)
         return SearchResult(
             study_name=self.study.study_name, storage_url=self.storage_url, prepared=prepared,
             n_complete=self.counts[TrialStatus.COMPLETE], n_pruned=self.counts[TrialStatus.PRUNED],
@@ -179,7 +181,7 @@ class _Search:
             progress=lambda phase: self._progress(force=True, phase=phase))
         final = stage.make()
         if stage.cancelled:
-            self.stop_reason = "cancelled"
+            self.stop_reason = StopReason.CANCELLED
         return final
 
     # -- the loop ------------------------------------------------------------------------
@@ -191,7 +193,7 @@ class _Search:
         while True:
             now = time.monotonic()
             if self.should_stop():
-                self.stop_reason = "cancelled"
+                self.stop_reason = StopReason.CANCELLED
                 return
             search_end = self._search_end()
             out_of_time = now >= search_end
@@ -204,7 +206,7 @@ class _Search:
                     self.book.drain(self.recorder.flush())
                     self.book.raise_no_trial(self.study, self.config.budget_s)
                 if not out_of_time:
-                    self.stop_reason = "no_more_time" if no_time else "n_trials"
+                    self.stop_reason = StopReason.NO_MORE_TIME if no_time else StopReason.N_TRIALS
                 return
             if out_of_time:
                 self._stop_running("stopped: time budget reached")
@@ -363,7 +365,7 @@ class _Search:
 
     # -- progress and time ---------------------------------------------------------------
 
-    def _progress(self, force: bool = False, phase: str = "search") -> None:
+    def _progress(self, force: bool = False, phase: Phase = Phase.SEARCH) -> None:
         now = time.monotonic()
         if not force and now - self.last_progress < PROGRESS_EVERY_S:
             return

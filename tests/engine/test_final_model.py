@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,8 @@ from automl.models._families import ALL
 from automl.preprocess import Style
 from automl.search import FinalKind
 from automl.search import RunConfig
-from automl.search import run_search
 from automl.search import _final
+from automl.search import run_search
 from automl.search._ensemble import EnsemblePlan
 from automl.search._evaluate import Evaluator
 from automl.search._prepare import prepare
@@ -159,7 +160,7 @@ def test_fold_models_are_kept_only_for_trials_that_could_be_final(tmp_path):
         assert on_disk == {5, 1, 3, 2}  # top three, and family b's only trial
         assert len(on_disk) == KEEP_TOP + 1
         moved = bags.take(105)
-        assert moved and open(moved, "rb").read() == b"x"
+        assert moved and Path(moved).read_bytes() == b"x"
     finally:
         bags.close()
     assert bags.path(101) is None  # the folder went with close

@@ -76,7 +76,7 @@ def test_a_text_column_counts_as_many_features_in_the_kfold_rule():
 
     rng = np.random.default_rng(2)
     n = 6_000
-    words = np.array("good bad fresh stale sweet salty fine awful great tasty".split())
+    words = np.array(["good", "bad", "fresh", "stale", "sweet", "salty", "fine", "awful", "great", "tasty"])
     frame = pd.DataFrame({
         "x": rng.normal(size=n),
         "review": [" ".join(rng.choice(words, 8)) + f" order {i}" for i in range(n)],
