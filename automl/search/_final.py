@@ -1,16 +1,18 @@
 """The final model: always one when a trial completed, made in the time the promise leaves.
 
-The chain, tried in order until a link gives a model:
+The links, each tried only if it fits the time left:
 
-1. the weighted ensemble of the best trials, members refit on all rows;
-2. the best trials refit on all rows, one at a time (each only if its refit fits);
-3. the trial's own cross-validation fold models averaged (a bagged model): on disk since the
-   trial ended, so it needs no fit at all; as an ensemble when the members' fold models
-   are kept and there is time to combine them, else the best kept trial alone.
+* ensemble refit: the weighted ensemble of the best trials, members refit on all rows;
+* ensemble bagged: the same ensemble made of its members' cross-validation fold models,
+  on disk since each trial ended, so it needs no fit;
+* single refit: the best trials refit on all rows, one at a time;
+* bagged: the best kept trial's fold models averaged.
 
 On small tables the order is measured, not assumed: the best trial's fold models are compared
-with a refit on rows neither saw (``Evaluator.bagging_scores``), and when the average of the
-fold models scores at least as well, link 3 comes first.
+with a refit on rows neither saw (``Evaluator.bagging_scores``); when the average of the fold
+models scores at least as well, the two bagged links come first, else the two refits. Without
+a measurement the order is the one above: the ensemble's out-of-fold score, which chose it,
+is what its fold models scored.
 """
 
 from __future__ import annotations
@@ -120,9 +122,12 @@ class FinalStage:
         choice = self._bagging_verdict(pool, best) if measure else None
         if choice is not None:
             self.final_reason = choice[1]
-            if choice[0]:
-                return bagged + refits
-        return refits + bagged
+            return bagged + refits if choice[0] else refits + bagged
+        # Not measured (a large table, or no time): when the ensemble's refit does not fit,
+        # its members' fold models come before a single refit. The ensemble was chosen for
+        # its out-of-fold score, which is what those fold models scored; a single refit only
+        # promises the lower score of its trial.
+        return [refits[0], bagged[0], refits[1], bagged[1]]
 
     # -- the links ---------------------------------------------------------------------------
 

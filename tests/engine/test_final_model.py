@@ -179,3 +179,12 @@ def test_the_preprocessing_cache_stays_within_its_memory_bound(monkeypatch, fram
     assert evaluator._cache_bytes <= _evaluate.CACHE_BYTES
     assert len(evaluator._cache) == 2  # the oldest folds were evicted, the newest kept
     assert list(evaluator._cache) == [(Style.SCALED, 3), (Style.SCALED, 4)]
+
+
+def test_unmeasured_the_members_fold_models_come_before_a_single_refit(monkeypatch, data,
+                                                                        storage_url, tmp_path):
+    monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
+    monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
+    monkeypatch.setattr(_final.FinalStage, "_refit_ensemble", lambda self, *a: None)  # no time
+    result = run_search(_config(storage_url, families=("linear", "tree")), data)
+    assert result.refit.kind is FinalKind.ENSEMBLE_BAGGED and result.refit.family == "ensemble"
