@@ -110,9 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     wk.set_defaults(func=c.cmd_worker)
 
     c.add_extra_commands(sub)
+    from automl.cli import _insights
     from automl.cli import _project
     from automl.cli import _registry
 
+    _insights.add_command(sub)
     _project.add_commands(sub)
     _registry.add_commands(sub)
     return p

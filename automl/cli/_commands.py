@@ -255,12 +255,15 @@ def cmd_profile(args, started_at: float) -> int:
 # -- export ---------------------------------------------------------------------------------
 
 def cmd_export(args, started_at: float) -> int:
+    from automl.cli.documents import export_document
     from automl.export import export_trial
 
+    # SIGTERM (how the GUI cancels) unwinds like Ctrl-C: the half-written bundle is removed.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     path = export_trial(args.study, args.out, storage_url=args.storage, trial_number=args.trial,
                         data=args.data)
-    if args.json:
-        _print_json({"bundle": str(path), "study": args.study, "trial": args.trial})
+    if args.json:  # the trial written (the best when --trial was not given), kind, files
+        _print_json(export_document(path, args.study).to_dict())
     else:
         print(f"bundle written to {path}", file=sys.stderr)
     return 0
