@@ -3,9 +3,10 @@
 The GUI's Results step shows, for the best or the selected trial, a confusion matrix and a
 ROC curve (classification) or predicted-vs-actual and residuals (regression), plus feature
 importances; and for the study, the importance of each search parameter. The search does
-not keep out-of-fold predictions in the storage, so this module recomputes them: it reads
-the study's recorded config and data, rebuilds the same folds (``prepare``) and scores the
-trial's configuration again (``Evaluator.run_trial``). Same seed, same folds, same model.
+not keep out-of-fold predictions in the storage, so this module recomputes them: it reopens
+the study's problem from its recorded config and data (``automl.search.reopen``: the same
+folds) and scores the trial again. Same seed, same folds, same model; an ensemble trial is
+its members re-scored and weighted as recorded.
 
 Headless (no Qt); each function may take seconds and is meant for a worker thread.
 """
@@ -24,14 +25,9 @@ from optuna.trial import TrialState
 
 from automl import insights
 from automl.data import Dataset
-from automl.export import study_dataset
-from automl.metrics import get_metric
 from automl.records import Leaderboard
-from automl.records import StudyRecord
 from automl.records import load_study
-from automl.search import RunConfig
-from automl.search._evaluate import Evaluator
-from automl.search._prepare import prepare
+from automl.search import reopen
 
 __all__ = [
     "MIN_TRIALS_FOR_IMPORTANCE",
@@ -149,22 +145,20 @@ def trial_insights(
     study = load_study(study_name, storage_url)
     board = Leaderboard.from_study(study_name, storage_url)
     record = board.completed_trial(trial_number)
-    dataset = study_dataset(study, data, hint="Open the original file to see plots of its trials.")
-    prepared = prepare(RunConfig.from_dict(StudyRecord.from_study(study).config), dataset)
-    task = prepared.task
-    evaluator = Evaluator(prepared.problem)
-    _, oof = evaluator.run_trial(record.family, record.params)
+    problem = reopen(study, data, hint="Open the original file to see plots of its trials.")
+    task = problem.task
+    _, oof = problem.rescore_trial(record, board.records)
     oof = oof[0]  # the first repeat of the k-fold: one model's prediction per row
-    y = prepared.problem.y
+    y = problem.y
     notes: list[str] = []
     confusion = roc = residuals = None
-    if prepared.cv["kind"] == "holdout":
+    if problem.cv["kind"] == "holdout":
         keep = ~np.isnan(np.asarray(oof, dtype=float).reshape(len(y), -1)).any(axis=1)
         y, oof = y[keep], oof[keep]
         notes.append("Plots use the 20% holdout rows (large data: no k-fold).")
     if task.kind.is_classification:
         confusion = insights.confusion_data(y, oof, task.classes)
-        if get_metric(task.metric, task.kind).needs_proba:
+        if problem.metric.needs_proba:
             roc = insights.roc_data(y, oof, task.classes)
         if roc is None and task.kind.value == "binary":
             notes.append("No ROC curve: the metric scores hard labels, not probabilities.")
@@ -172,8 +166,8 @@ def trial_insights(
         residuals = insights.residual_data(y, oof)
     importances: dict[str, float] = {}
     if with_importances:
-        pipe = evaluator.refit(record.family, record.params)
-        importances = evaluator.importances(pipe)
+        pipe = problem.refit_trial(record, board.records, rows="search")
+        importances = problem.importances(pipe, rows="search")
         if not importances:
             notes.append("Feature importances skipped: scoring the model is too slow.")
     return TrialInsights(study_name, record.number, record.family or "?", task.kind.value,

@@ -16,6 +16,7 @@ pytest.importorskip("importlinter.cli")
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = ROOT / "pyproject.toml"
+INSIGHTS = "automl.trial_insights"  # re-scores stored trials through automl.search.reopen
 
 
 def test_the_import_contracts_hold():
@@ -36,3 +37,9 @@ def test_the_contracts_that_the_design_relies_on_are_stated():
     assert {"app", "PySide6"} <= set(qt["forbidden_modules"])
     assert by_type["acyclic_siblings"]["ancestors"] == ["automl"]
     assert "private_modules" in by_type and "layers" in by_type
+    search_private = [c for c in contracts if c["type"] == "forbidden"
+                      and c["forbidden_modules"] == ["automl.search.*"]]
+    assert search_private, "no contract keeps the search's private modules to itself"
+    assert {"automl.export", "automl.serve", INSIGHTS} <= set(search_private[0]["source_modules"])
+    assert any(c["type"] == "private_modules"
+               and c.get("packages_with_private_modules") == ["automl.search"] for c in contracts)

@@ -38,7 +38,7 @@ from automl.export._safe import load_skops
 from automl.export._safe import skops_available
 from automl.export._schema import InputColumn
 from automl.export._schema import check_input
-from automl.search._versions import library_versions
+from automl.search import library_versions
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.joblib"

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from automl import plots
 from automl.data import Profile
 from automl.records import Leaderboard
-from automl.search._versions import library_versions
+from automl.search import library_versions
 
 
 def render_png(draw, data, size=(6.0, 3.6)) -> bytes:

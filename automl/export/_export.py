@@ -12,27 +12,20 @@ from sqlalchemy.engine import make_url
 
 from automl import insights
 from automl.data import Dataset
-from automl.data import load_dataset
 from automl.errors import ConfigError
-from automl.errors import DataError
 from automl.export._bundle import write_bundle
 from automl.export._card import card_plots
 from automl.export._card import model_card
 from automl.export._mlflow import mlflow_files
 from automl.export._schema import schema_from_profile
-from automl.metrics import get_metric
 from automl.models import get_family
-from automl.models._ensemble import WeightedEnsemble
 from automl.records import Leaderboard
-from automl.records import StudyRecord
 from automl.records import TrialRecord
 from automl.records import load_study
 from automl.search import FinalKind
-from automl.search import RunConfig
+from automl.search import Reopened
 from automl.search import SearchResult
-from automl.search._evaluate import Evaluator
-from automl.search._prepare import Prepared
-from automl.search._prepare import prepare
+from automl.search import reopen
 
 MAX_EXAMPLE_ROWS = 3
 
@@ -46,7 +39,7 @@ def export_search_result(result: SearchResult, dataset: Dataset, out_dir: str | 
     record = next(r for r in board.records if r.number == result.refit.trial_number)
     try:
         final = result.refit
-        return _assemble(out_dir, final.path, result.prepared, board, record,
+        return _assemble(out_dir, final.path, reopen(result), board, record,
                          final.importances, result.oof.get(record.number), dataset,
                          result.storage_url, final_kind=(final.kind, final.reason))
     finally:
@@ -77,22 +70,12 @@ def export_trial(
     study = load_study(study_name, storage_url)
     board = Leaderboard.from_study(study_name, storage_url)
     record = board.completed_trial(trial_number)
-    dataset = study_dataset(study, data)
-    config = RunConfig.from_dict(StudyRecord.from_study(study).config)
-    prepared = prepare(config, dataset)
-    evaluator = Evaluator(prepared.full)
+    problem = reopen(study, data)
     oof = None
-    if record.family == "ensemble":
-        by_number = {r.number: r for r in board.records}
-        members = [by_number[m["trial"]] for m in record.members]
-        pipe = WeightedEnsemble([evaluator.refit(m.family, m.params) for m in members],
-                                [m["weight"] for m in record.members],
-                                record.params.get("temperature", 1.0))
-    else:
-        if len(prepared.problem.y) <= 50_000:
-            _, oof = Evaluator(prepared.problem).run_trial(record.family, record.params)
-        pipe = evaluator.refit(record.family, record.params)
-    importances = evaluator.importances(pipe)
+    if record.family != "ensemble" and problem.n_rows <= 50_000:
+        _, oof = problem.rescore(record.family, record.params)
+    pipe = problem.refit_trial(record, board.records)
+    importances = problem.importances(pipe)
     import joblib
 
     fd, path = tempfile.mkstemp(prefix="automl-export-", suffix=".joblib")
@@ -100,46 +83,16 @@ def export_trial(
     try:
         joblib.dump(pipe, path)
         kind = FinalKind.ENSEMBLE_REFIT if record.family == "ensemble" else FinalKind.SINGLE_REFIT
-        return _assemble(out_dir, path, prepared, board, record, importances, oof, dataset,
+        return _assemble(out_dir, path, problem, board, record, importances, oof, problem.dataset,
                          storage_url or "", final_kind=(kind, "exported from the study"))
     finally:
         Path(path).unlink(missing_ok=True)
 
 
-def study_dataset(study, data: str | os.PathLike | Dataset | None = None,
-                  hint: str = "Pass the original file with --data.") -> Dataset:
-    """The data a study was run on: ``data`` if given (checked against the recorded
-    fingerprint), else the file the study recorded.
-
-    Args:
-        study: The Optuna study.
-        data: A file or Dataset to use instead of the recorded file.
-        hint: What the user should do when the data is missing or changed.
-
-    Raises:
-        DataError: No file to read, or content that differs from the recorded fingerprint.
-    """
-    recorded = StudyRecord.from_study(study, strict=False).dataset
-    if isinstance(data, Dataset):
-        dataset = data
-    else:
-        source = data or recorded.get("source")
-        if not source or source == "<dataframe>":
-            raise DataError(f"The study was run on an in-memory table. {hint}")
-        dataset = load_dataset(source)
-    if recorded.get("sha256") and dataset.sha256 != recorded["sha256"]:
-        raise DataError(
-            f"{dataset.source!r} is not the data the study was run on (its content changed: "
-            f"fingerprint {dataset.sha256[:12]}, recorded {recorded['sha256'][:12]}). {hint}",
-            path=dataset.source)
-    return dataset
-
-
-def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, record: TrialRecord,
+def _assemble(out_dir, model_path, problem: Reopened, board: Leaderboard, record: TrialRecord,
               importances: dict[str, float], oof: np.ndarray | None, dataset: Dataset,
               storage_url: str, final_kind: tuple[FinalKind, str]) -> Path:
-    task = prepared.task
-    metric = get_metric(task.metric, task.kind)
+    task, metric = problem.task, problem.metric
     if record.family == "ensemble":
         model = {"family": "ensemble", "label": "Weighted ensemble of the best trials",
                  "params": {**{f"{m['family']} (trial {m['trial']})": m["weight"]
@@ -150,12 +103,12 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
         model = {"family": family.name, "label": family.label, "params": record.params}
     kind, reason = final_kind
     model["final"] = {"kind": kind.value, "label": kind.label, "reason": reason}
-    schema = schema_from_profile(prepared.profile, prepared.features)
+    schema = schema_from_profile(problem.profile, problem.features)
     metadata: dict[str, Any] = {
         "task": task.to_dict(),
         "scores": {
             "metric": metric.name, "metric_label": metric.label,
-            "greater_is_better": metric.greater_is_better, "cv": prepared.cv_label,
+            "greater_is_better": metric.greater_is_better, "cv": problem.cv_label,
             "cv_mean": record.score, "cv_std": record.score_std,
             "fold_scores": list(record.fold_scores), "holdout": None,
         },
@@ -168,7 +121,7 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
         },
         "importances": importances,
     }
-    y = prepared.problem.y
+    y = problem.y
     found: dict[str, Any] = {"history": insights.history_data(board)}
     if oof is not None:  # out-of-fold predictions; a holdout covers only its validation rows
         oof = oof[0]  # the first repeat of the k-fold: one model's prediction per row
@@ -182,15 +135,15 @@ def _assemble(out_dir, model_path, prepared: Prepared, board: Leaderboard, recor
         else:
             found["residuals"] = insights.residual_data(y, oof)
     figures = card_plots(task.kind.value, importances, found)
-    example = dataset.frame[list(prepared.features)].head(MAX_EXAMPLE_ROWS)
+    example = dataset.frame[list(problem.features)].head(MAX_EXAMPLE_ROWS)
     example_records = [{k: _plain(v) for k, v in row.items()} for row in example.to_dict("records")]
     extra: dict[str, str | bytes] = dict(figures)
     extra.update(mlflow_files(metadata, example_records))
-    md, html_card = model_card(metadata, prepared.profile, board, figures)
+    md, html_card = model_card(metadata, problem.profile, board, figures)
     extra["model_card.md"] = md
     extra["model_card.html"] = html_card
     extra.update(_monitor_reference(task, oof, y))
-    return write_bundle(out_dir, model_path, metadata, prepared.profile, extra)
+    return write_bundle(out_dir, model_path, metadata, problem.profile, extra)
 
 
 def _monitor_reference(task, oof: np.ndarray | None, y: np.ndarray) -> dict[str, str]:

@@ -15,7 +15,7 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
-from automl.search._versions import library_versions
+from automl.search import library_versions
 
 LOADER = '''"""MLflow pyfunc loader for an AutoML Studio bundle (written at export).
 

@@ -19,15 +19,11 @@ from optuna.trial import TrialState
 
 from automl.data import Dataset
 from automl.errors import SearchError
-from automl.metrics import get_metric
-from automl.models._ensemble import scale_proba
 from automl.records import TrialRecord
 from automl.records import keys as K
+from automl.search import Reopened
 from automl.search import RunConfig
-from automl.search._evaluate import Evaluator
-from automl.search._evaluate import repeat_of
-from automl.search._prepare import prepare
-from automl.search._study import describe_study
+from automl.search import reopen
 from automl.storage import open_storage
 
 
@@ -56,20 +52,19 @@ def seed_study(config: RunConfig, dataset: Dataset, trials: list[FrozenTrial],
     Raises:
         SearchError: No configuration could be scored on the new data.
     """
-    prepared = prepare(config, dataset)
-    metric = get_metric(prepared.task.metric, prepared.task.kind)
+    problem = reopen(replace(config, resume=False), dataset)
+    metric = problem.metric
     storage = open_storage(config.storage_url)
     study = optuna.create_study(storage=storage, study_name=config.study_name,
                                 direction=metric.direction)
-    describe_study(study, replace(config, resume=False), dataset, prepared)
-    evaluator = Evaluator(prepared.problem)
+    problem.describe(study)
     oofs, numbers, errors = {}, {}, []
     for t in trials:
         family = t.params["family"]
         params = {k[len(family) + 1:]: v for k, v in t.params.items() if k.startswith(f"{family}.")}
         t0 = time.perf_counter()
         try:
-            folds, oof = evaluator.run_trial(family, params)
+            folds, oof = problem.rescore(family, params)
         except Exception as exc:  # noqa: BLE001 - a configuration that no longer fits the data
             errors.append(f"{family}: {type(exc).__name__}: {exc}")
             continue
@@ -89,25 +84,18 @@ def seed_study(config: RunConfig, dataset: Dataset, trials: list[FrozenTrial],
         raise SearchError("None of the champion's configurations could be scored on the new "
                           f"data ({'; '.join(errors)[:300]}). Retrain with --mode search.")
     if ensemble is not None and set(numbers) == {m["trial"] for m in ensemble.members}:
-        _add_ensemble(study, ensemble, numbers, oofs, prepared, metric)
+        _add_ensemble(study, ensemble, numbers, oofs, problem)
     sign = 1.0 if metric.greater_is_better else -1.0
     done = [t for t in study.get_trials(deepcopy=False) if t.value is not None]
     best = max(done, key=lambda t: sign * t.value)
     return study.study_name, best.number
 
 
-def _add_ensemble(study, ensemble: TrialRecord, numbers, oofs, prepared, metric) -> None:
+def _add_ensemble(study, ensemble: TrialRecord, numbers, oofs, problem: Reopened) -> None:
     """The ensemble's weights over its re-scored members, scored fold by fold."""
     weights = {m["trial"]: m["weight"] for m in ensemble.members}
-    total = sum(weights.values())
-    oof = sum((w / total) * np.asarray(oofs[n], dtype=float) for n, w in weights.items())
     temperature = ensemble.params.get("temperature", 1.0)
-    if temperature != 1.0:
-        oof = scale_proba(oof, temperature)
-    p = prepared.problem
-    splits = p.splits
-    scores = [metric.score(p.y[valid], oof[repeat_of(i, oof.shape[0], len(splits)), valid],
-                           p.classes) for i, (_, valid) in enumerate(splits)]
+    scores, _ = problem.combine(oofs, weights, temperature)
     members = [{"trial": numbers[m["trial"]], "family": m["family"], "weight": m["weight"]}
                for m in ensemble.members]
     result = {K.FAMILY: "ensemble", K.FOLD_SCORES: scores, K.SCORE_MEAN: float(np.mean(scores)),
