@@ -1,8 +1,9 @@
 """The search as a child process: ``python -m automl run --project FILE --events`` under a
 QProcess.
 
-The child writes one JSON event per line on stdout (``automl.events``); this wrapper parses
-them back into the engine's dataclasses and emits them. Stop asks politely first (SIGTERM:
+The child is started as every engine child is (``app.child_process``: own session, vfork,
+below the window's priority). It writes one JSON event per line on stdout (``automl.events``);
+this wrapper parses them back into the engine's dataclasses and emits them. Stop asks politely first (SIGTERM:
 the engine records the finished trials and exits 130), then kills the whole process group
 after a grace period, so the child and its trial workers are gone within ``STOP_GRACE_MS``
 plus a blink. A crash, a non-zero exit or a ``RunFailed`` event ends as ``finished`` with an
@@ -11,29 +12,32 @@ outcome and a message a person can read; the app itself never goes down with it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import signal
 import sys
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
 from PySide6.QtCore import QProcess
-from PySide6.QtCore import QProcessEnvironment
 from PySide6.QtCore import QTimer
 from PySide6.QtCore import Signal
 
+from app.child_process import CHILD_NICENESS
+from app.child_process import EXIT_STOPPED
+from app.child_process import KILL_GRACE_MS
+from app.child_process import MAX_STDERR_CHARS
+from app.child_process import automl_arguments
+from app.child_process import kill_group
+from app.child_process import last_line as _last_line
+from app.child_process import lower_priority
+from app.child_process import new_process
 from automl.events import RunFailed
 from automl.events import RunFinished
 from automl.events import event_from_json
 
 log = logging.getLogger(__name__)
 
-STOP_GRACE_MS = 1500
-MAX_STDERR_CHARS = 20_000
-EXIT_STOPPED = 130
-SEARCH_NICENESS = 10
+STOP_GRACE_MS = KILL_GRACE_MS
+SEARCH_NICENESS = CHILD_NICENESS
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class SearchOutcome:
 def search_arguments(project_file: str) -> list[str]:
     """The command line of a search (without the interpreter): the project file is the one
     definition of the run, so every setting reaches the engine as the file holds it."""
-    return ["-m", "automl", "run", "--project", str(project_file), "--events"]
+    return automl_arguments("run", "--project", project_file, "--events")
 
 
 class SearchProcess(QObject):
@@ -107,20 +111,7 @@ class SearchProcess(QObject):
         self._failed = None
         self._run_finished = None
         self._stop_requested = False
-        process = QProcess(self)
-        environment = QProcessEnvironment.systemEnvironment()
-        environment.insert("PYTHONUNBUFFERED", "1")
-        environment.insert("PYTHONIOENCODING", "utf-8")
-        for key, value in (env or {}).items():
-            environment.insert(key, value)
-        process.setProcessEnvironment(environment)
-        if hasattr(QProcess, "UnixProcessParameters") and os.name == "posix":
-            # Own session = own process group: a hard stop takes the trial workers along.
-            # vfork: starting the child does not copy this (large) process's page tables.
-            params = QProcess.UnixProcessParameters()
-            params.flags = (QProcess.UnixProcessFlag.CreateNewSession
-                            | QProcess.UnixProcessFlag.UseVFork)
-            process.setUnixProcessParameters(params)
+        process = new_process(self, env)  # own session (the trial workers go with it), vfork
         process.readyReadStandardOutput.connect(self._read_stdout)
         process.readyReadStandardError.connect(self._read_stderr)
         process.finished.connect(self._on_finished)
@@ -131,20 +122,9 @@ class SearchProcess(QObject):
         process.start(self._program, args)
 
     def _on_started(self) -> None:
-        self._lower_priority()
+        if self._process is not None:
+            lower_priority(self._process)  # the user never wants the search to win the CPU
         self.started.emit()
-
-    def _lower_priority(self) -> None:
-        """Run the search below the window's CPU priority (its trial workers inherit it).
-
-        On a machine whose cores the search keeps busy, a GUI thread holding Python's GIL
-        could otherwise wait in the run queue behind the search, and the window would stall
-        while it waits. The user never wants the search to win that race.
-        """
-        pid = self.pid()
-        if pid and hasattr(os, "setpriority"):
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, pid, SEARCH_NICENESS)
 
     def stop(self) -> None:
         """Ask the search to stop (SIGTERM), and kill it after ``STOP_GRACE_MS``."""
@@ -199,14 +179,8 @@ class SearchProcess(QObject):
     # -- ending ---------------------------------------------------------------------------------
 
     def _kill(self) -> None:
-        process = self._process
-        if process is None:
-            return
-        pid = int(process.processId())
-        if pid > 0 and os.name == "posix":
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-        process.kill()
+        if self._process is not None:
+            kill_group(self._process)
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart and self._process is not None:
@@ -250,11 +224,3 @@ class SearchProcess(QObject):
         self._process = None
         process.deleteLater()
         self.finished.emit(outcome)
-
-
-def _last_line(text: str) -> str:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    if not lines:
-        return ""
-    last = lines[-1]
-    return last.removeprefix("error: ")
