@@ -16,7 +16,7 @@ pytest.importorskip("importlinter.cli")
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = ROOT / "pyproject.toml"
-INSIGHTS = "automl.trial_insights"  # re-scores stored trials through automl.search.reopen
+INSIGHTS = "automl.insights"  # re-scores stored trials through automl.search.reopen
 
 
 def test_the_import_contracts_hold():

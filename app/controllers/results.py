@@ -1,6 +1,6 @@
 """Results and Export: plot data of a trial, parameter importances, writing a bundle.
 
-Every number here comes from the engine (``automl.trial_insights``, ``automl.export``),
+Every number here comes from the engine (``automl.insights``, ``automl.export``),
 computed on the thread pool; this controller only decides when to ask and caches answers
 per study and trial, so flipping between tabs never recomputes.
 """
@@ -24,12 +24,12 @@ from app.workers import JobRunner
 from automl.data import Dataset
 from automl.errors import DataError
 from automl.export import export_trial
+from automl.insights import ParamImportances
+from automl.insights import TrialInsights
+from automl.insights import param_importances
+from automl.insights import trial_insights
 from automl.metrics import METRICS
 from automl.records import TrialRecord
-from automl.trial_insights import ParamImportances
-from automl.trial_insights import TrialInsights
-from automl.trial_insights import param_importances
-from automl.trial_insights import trial_insights
 
 
 def _with_data(fn: Callable[..., Any], dataset: Dataset | None, *args: Any, **kwargs: Any) -> Any:

@@ -22,6 +22,7 @@ from automl.data import TaskSpec
 from automl.data import detect_task
 from automl.data import load_dataset
 from automl.data import profile_dataset
+from automl.data import suggest_target
 from automl.errors import AutoMLError
 from automl.errors import ConfigError
 from automl.metrics import Metric
@@ -37,7 +38,6 @@ from automl.project import save_project
 from automl.search import RunConfig
 from automl.storage import default_storage_url
 from automl.storage import workspace_dir
-from automl.suggest import suggest_target
 
 DEFAULT_BUDGET_S = 60.0
 TASK_CHOICES = ("auto", "binary", "multiclass", "regression")

@@ -1,5 +1,5 @@
 """Step 5, Results: the leaderboard (sortable, filterable), trial details and comparison,
-and the plots, all drawn by ``automl.plots`` from engine-computed data."""
+and the plots, all drawn by ``automl.insights`` from engine-computed data."""
 
 from __future__ import annotations
 
@@ -30,16 +30,16 @@ from app.pages.base import make_table
 from app.pages.base import row
 from app.widgets.plot_canvas import PlotCanvas
 from automl import insights
-from automl.plots import draw_confusion
-from automl.plots import draw_family_scores
-from automl.plots import draw_history
-from automl.plots import draw_importances
-from automl.plots import draw_predicted_actual
-from automl.plots import draw_residuals
-from automl.plots import draw_roc
+from automl.insights import ParamImportances
+from automl.insights import TrialInsights
+from automl.insights import draw_confusion
+from automl.insights import draw_family_scores
+from automl.insights import draw_history
+from automl.insights import draw_importances
+from automl.insights import draw_predicted_actual
+from automl.insights import draw_residuals
+from automl.insights import draw_roc
 from automl.records import Leaderboard
-from automl.trial_insights import ParamImportances
-from automl.trial_insights import TrialInsights
 
 MAX_SHOWN_PARAMS = 10
 MIN_SHOWN_IMPORTANCE = 0.005

@@ -28,7 +28,7 @@ from app.widgets.collapsible import CollapsibleSection
 from app.widgets.plot_canvas import PlotCanvas
 from automl import insights
 from automl.errors import ConfigError
-from automl.plots import draw_history
+from automl.insights import draw_history
 from automl.records import Leaderboard
 
 CHART_MIN_INTERVAL_S = 1.0

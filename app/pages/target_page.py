@@ -18,7 +18,7 @@ from app.pages.base import Page
 from app.pages.base import row
 from app.pages.base import section_label
 from automl.data import TaskSpec
-from automl.suggest import suggest_target
+from automl.data import suggest_target
 
 TASK_LABELS = {
     "auto": "Detect automatically",

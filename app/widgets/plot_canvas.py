@@ -1,5 +1,5 @@
-"""A chart widget for the engine's drawing functions (``automl.plots``), rendered off the GUI
-thread.
+"""A chart widget for the engine's drawing functions (``automl.insights.draw_*``), rendered off
+the GUI thread.
 
 The GUI draws nothing itself: a page hands a ``draw_*`` function and its data to
 :meth:`PlotCanvas.plot`. Rendering a matplotlib figure takes 30-150 ms (more while a search
@@ -111,7 +111,7 @@ class PlotCanvas(QWidget):
     # -- what to show ---------------------------------------------------------------------
 
     def plot(self, draw: Callable[..., None], *args: Any, **kwargs: Any) -> None:
-        """Render ``draw(ax, *args, **kwargs)`` (an ``automl.plots`` function) in the background."""
+        """Render ``draw(ax, *args, **kwargs)`` (``automl.insights.draw_*``) in the background."""
         self._request = (draw, args, kwargs)
         self._render()
 

@@ -271,8 +271,8 @@ def cmd_export(args, started_at: float) -> int:
 
 def cmd_drift(args, started_at: float) -> int:
     from automl.data import load_dataset
-    from automl.drift import drift_report
     from automl.export import Bundle
+    from automl.monitor import drift_report
     from automl.registry import resolve_model_uri
 
     bundle = Bundle.load(resolve_model_uri(args.bundle), trust_pickle=args.trust_pickle)

@@ -1,8 +1,8 @@
 """``automl insights``: the data behind the Results plots of a stored trial, and the plots.
 
-The trial is scored again on the study's own folds (``automl.trial_insights``), which takes
-as long as one trial of the search took; the GUI runs this command in a child process so it
-can be cancelled. ``--json`` prints one document (``automl.cli.documents``); ``--plots DIR``
+The trial is scored again on the study's own folds (``automl.insights.trial_insights``),
+which takes as long as one trial of the search took; the GUI runs this command in a child
+process so it can be cancelled. ``--json`` prints one document (``automl.cli.documents``); ``--plots DIR``
 draws the Results step's plots with the engine's drawing code into PNG files.
 """
 
@@ -36,7 +36,7 @@ def add_command(sub) -> None:
 def cmd_insights(args, started_at: float) -> int:
     from automl.cli._commands import _print_json
     from automl.cli.documents import insights_to_dict
-    from automl.trial_insights import trial_insights
+    from automl.insights import trial_insights
 
     out = Path(args.plots) if args.plots else None
     if out is not None and out.exists() and not out.is_dir():
@@ -58,25 +58,23 @@ def cmd_insights(args, started_at: float) -> int:
 def write_plots(data, study: str, storage: str | None, out: Path) -> list[Path]:
     """The Results step's plots as PNG files in ``out``; returns the files written."""
     from automl import insights
-    from automl import plots
     from automl.records import Leaderboard
-    from automl.trial_insights import param_importances
 
     board = Leaderboard.from_study(study, storage)
-    figures = [("history", plots.draw_history, insights.history_data(board), WIDE),
-               ("families", plots.draw_family_scores, insights.family_scores(board), WIDE)]
-    params = param_importances(study, storage)
+    figures = [("history", insights.draw_history, insights.history_data(board), WIDE),
+               ("families", insights.draw_family_scores, insights.family_scores(board), WIDE)]
+    params = insights.param_importances(study, storage)
     if params.importances:
         figures.append(("parameters", _draw_param_importances, params.importances, TALL))
     if data.confusion is not None:
-        figures.append(("confusion", plots.draw_confusion, data.confusion, SQUARE))
+        figures.append(("confusion", insights.draw_confusion, data.confusion, SQUARE))
     if data.roc is not None:
-        figures.append(("roc", plots.draw_roc, data.roc, SQUARE))
+        figures.append(("roc", insights.draw_roc, data.roc, SQUARE))
     if data.residuals is not None:
-        figures += [("predicted_actual", plots.draw_predicted_actual, data.residuals, WIDE),
-                    ("residuals", plots.draw_residuals, data.residuals, WIDE)]
+        figures += [("predicted_actual", insights.draw_predicted_actual, data.residuals, WIDE),
+                    ("residuals", insights.draw_residuals, data.residuals, WIDE)]
     if data.importances:
-        figures.append(("importances", plots.draw_importances, data.importances, TALL))
+        figures.append(("importances", insights.draw_importances, data.importances, TALL))
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, draw, values, size in figures:
@@ -97,10 +95,10 @@ def _render(draw, values, size, path: Path) -> None:
 
 def _draw_param_importances(ax, importances: dict[str, float]) -> None:
     """The engine's bar chart, titled for search parameters (as the Results step shows it)."""
-    from automl import plots
+    from automl import insights
 
     shown = {k: v for k, v in importances.items() if v >= 0.005}
-    plots.draw_importances(ax, shown, top=10)
+    insights.draw_importances(ax, shown, top=10)
     if shown:
         ax.set_title("Search parameter importance")
         ax.set_xlabel("share of the score's variation explained")

@@ -20,7 +20,7 @@ from typing import Any
 from automl.insights import ConfusionData
 from automl.insights import ResidualData
 from automl.insights import RocData
-from automl.trial_insights import TrialInsights
+from automl.insights import TrialInsights
 
 __all__ = [
     "ExportDocument",

@@ -8,6 +8,7 @@ from automl.data._formats import TableFormat
 from automl.data._formats import format_of
 from automl.data._profile import profile_dataset
 from automl.data._readers import load_dataset
+from automl.data._suggest import suggest_target
 from automl.data._task import detect_task
 from automl.data._types import ColumnKind
 from automl.data._types import ColumnProfile
@@ -36,4 +37,5 @@ __all__ = [
     "level_name",
     "load_dataset",
     "profile_dataset",
+    "suggest_target",
 ]

@@ -11,8 +11,13 @@ from typing import Any
 # A bare Figure renders with Agg: no pyplot, so no backend switch under the GUI.
 from matplotlib.figure import Figure
 
-from automl import plots
 from automl.data import Profile
+from automl.insights import draw_confusion
+from automl.insights import draw_history
+from automl.insights import draw_importances
+from automl.insights import draw_predicted_actual
+from automl.insights import draw_residuals
+from automl.insights import draw_roc
 from automl.records import Leaderboard
 from automl.search import library_versions
 
@@ -29,16 +34,16 @@ def card_plots(task_kind: str, importances: dict[str, float], insights: dict[str
     """PNG bytes by file name for the card's figures."""
     out = {}
     if importances:
-        out["plots/importances.png"] = render_png(plots.draw_importances, importances, (6.0, 4.2))
+        out["plots/importances.png"] = render_png(draw_importances, importances, (6.0, 4.2))
     if insights.get("confusion") is not None:
-        out["plots/confusion.png"] = render_png(plots.draw_confusion, insights["confusion"], (4.8, 4.2))
+        out["plots/confusion.png"] = render_png(draw_confusion, insights["confusion"], (4.8, 4.2))
     if insights.get("roc") is not None:
-        out["plots/roc.png"] = render_png(plots.draw_roc, insights["roc"], (4.8, 4.2))
+        out["plots/roc.png"] = render_png(draw_roc, insights["roc"], (4.8, 4.2))
     if insights.get("residuals") is not None:
-        out["plots/predicted_actual.png"] = render_png(plots.draw_predicted_actual, insights["residuals"])
-        out["plots/residuals.png"] = render_png(plots.draw_residuals, insights["residuals"])
+        out["plots/predicted_actual.png"] = render_png(draw_predicted_actual, insights["residuals"])
+        out["plots/residuals.png"] = render_png(draw_residuals, insights["residuals"])
     if insights.get("history") is not None:
-        out["plots/history.png"] = render_png(plots.draw_history, insights["history"])
+        out["plots/history.png"] = render_png(draw_history, insights["history"])
     return out
 
 

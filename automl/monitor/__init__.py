@@ -4,6 +4,9 @@ estimate without labels, and champion against challenger on labelled rows (docs/
 from automl.monitor._check import MonitorReport
 from automl.monitor._check import compare_bundles
 from automl.monitor._check import monitor_bundle
+from automl.monitor._columns import ColumnDrift
+from automl.monitor._columns import DriftReport
+from automl.monitor._columns import drift_report
 from automl.monitor._compare import CompareVerdict
 from automl.monitor._compare import Comparison
 from automl.monitor._compare import paired_bootstrap
@@ -27,9 +30,11 @@ from automl.monitor._report import write_report
 __all__ = [
     "REFERENCE_FILE",
     "ColumnCheck",
+    "ColumnDrift",
     "CompareVerdict",
     "Comparison",
     "DriftPolicy",
+    "DriftReport",
     "DriftResult",
     "DriftTest",
     "Estimate",
@@ -38,6 +43,7 @@ __all__ = [
     "check_drift",
     "compare_bundles",
     "draw_drift",
+    "drift_report",
     "estimate_performance",
     "monitor_bundle",
     "monitoring_folder",

@@ -1,4 +1,5 @@
-"""The two small engine modules the GUI added (automl.suggest, automl.trial_insights).
+"""The two small engine helpers the GUI added (``automl.data.suggest_target``,
+``automl.insights.trial_insights``).
 
 Headless: no QApplication needed. (They belong in tests/engine once that suite adopts them.)
 """
@@ -10,11 +11,11 @@ import pytest
 
 from automl.data import load_dataset
 from automl.data import profile_dataset
+from automl.data import suggest_target
 from automl.errors import ConfigError
 from automl.errors import DataError
-from automl.suggest import suggest_target
-from automl.trial_insights import param_importances
-from automl.trial_insights import trial_insights
+from automl.insights import param_importances
+from automl.insights import trial_insights
 
 
 def profile_of(frame: pd.DataFrame, tmp_path):

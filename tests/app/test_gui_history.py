@@ -51,7 +51,7 @@ def test_a_reopened_study_re_reads_its_data_for_plots_and_export(window, qtbot, 
 def test_too_few_trials_for_parameter_importances_is_explained(window, qtbot, recorded_study,
                                                              monkeypatch):
     from app.controllers import results as results_controller
-    from automl.trial_insights import param_importances
+    from automl.insights import param_importances
 
     # The recorded study has 8 trials; asking for more than that is the "too few" case, every
     # time (the study's own count of completed trials depends on the machine's speed).

@@ -19,7 +19,7 @@ from automl.cli.documents import insights_to_dict
 from automl.insights import ConfusionData
 from automl.insights import ResidualData
 from automl.insights import RocData
-from automl.trial_insights import TrialInsights
+from automl.insights import TrialInsights
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -68,7 +68,7 @@ def test_json_is_one_document_of_the_trials_plot_data(study):
     assert isinstance(data, TrialInsights) and isinstance(data.roc, RocData)
     assert insights_to_dict(data) == doc
 
-    from automl.trial_insights import trial_insights  # the same numbers as in-process
+    from automl.insights import trial_insights  # the same numbers as in-process
 
     assert data == trial_insights(name, url)
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from automl.data import load_dataset
 from automl.data import profile_dataset
-from automl.drift import drift_report
+from automl.monitor import drift_report
 
 
 def _frame(n=500, shift=0.0, colors=("red", "green", "blue"), seed=0):

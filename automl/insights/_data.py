@@ -1,4 +1,4 @@
-"""Plot data computed once from records and predictions; drawn by automl.plots (model card)
+"""Plot data computed once from records and predictions; drawn by automl.insights._plots (model card)
 and by the GUI alike. Plain frozen dataclasses of numbers: no matplotlib, no Qt."""
 
 from __future__ import annotations

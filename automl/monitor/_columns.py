@@ -1,4 +1,4 @@
-"""``automl drift``: the per-column view of ``automl.monitor``, kept for scripts that call it.
+"""``automl drift``: the per-column view of the monitoring checks, kept for scripts that call it.
 
 Each feature column is tested as ``automl monitor`` tests it (``automl.monitor.check_drift``:
 Kolmogorov-Smirnov or chi-square on small training sets, Wasserstein or Jensen-Shannon on
@@ -20,8 +20,8 @@ import pandas as pd
 from automl.data import ColumnKind
 from automl.data import Profile
 from automl.data import level_name
-from automl.monitor import DriftPolicy
-from automl.monitor import check_drift
+from automl.monitor._drift import check_drift
+from automl.monitor._policy import DriftPolicy
 
 __all__ = ["ColumnDrift", "DriftReport", "drift_report"]
 

@@ -1,4 +1,4 @@
-"""Matplotlib drawings of automl.insights data onto a given Axes.
+"""Matplotlib drawings of the plot data (automl.insights._data) onto a given Axes.
 
 Used by the model card (Agg canvas) and by the GUI (QtAgg canvas): one drawing code, two
 places. Nothing here imports Qt or chooses a backend.
@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from automl.insights import ConfusionData
-from automl.insights import FamilyScores
-from automl.insights import HistoryData
-from automl.insights import ResidualData
-from automl.insights import RocData
+from automl.insights._data import ConfusionData
+from automl.insights._data import FamilyScores
+from automl.insights._data import HistoryData
+from automl.insights._data import ResidualData
+from automl.insights._data import RocData
 
 ACCENT = "#2f6fde"
 MUTED = "#9aa5b1"

@@ -1,15 +1,16 @@
 """A first guess at the column to predict, so a person can start with one click.
 
-Headless; used by the GUI's Target step (and usable by any front end). The guess is only a
-default: the user confirms or changes it, and ``detect_task`` validates the choice.
+``automl.data.suggest_target``: headless, used by the GUI's Target step (and usable by any
+front end). The guess is only a default: the user confirms or changes it, and
+``detect_task`` validates the choice.
 """
 
 from __future__ import annotations
 
 import re
 
-from automl.data import ColumnKind
-from automl.data import Profile
+from automl.data._types import ColumnKind
+from automl.data._types import Profile
 
 __all__ = ["TARGET_NAMES", "suggest_target"]
 

@@ -23,8 +23,13 @@ import numpy as np
 import optuna
 from optuna.trial import TrialState
 
-from automl import insights
 from automl.data import Dataset
+from automl.insights._data import ConfusionData
+from automl.insights._data import ResidualData
+from automl.insights._data import RocData
+from automl.insights._data import confusion_data
+from automl.insights._data import residual_data
+from automl.insights._data import roc_data
 from automl.records import Leaderboard
 from automl.records import load_study
 from automl.search import reopen
@@ -60,9 +65,9 @@ class TrialInsights:
     trial_number: int
     family: str
     task: str
-    confusion: insights.ConfusionData | None = None
-    roc: insights.RocData | None = None
-    residuals: insights.ResidualData | None = None
+    confusion: ConfusionData | None = None
+    roc: RocData | None = None
+    residuals: ResidualData | None = None
     importances: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
@@ -157,13 +162,13 @@ def trial_insights(
         y, oof = y[keep], oof[keep]
         notes.append("Plots use the 20% holdout rows (large data: no k-fold).")
     if task.kind.is_classification:
-        confusion = insights.confusion_data(y, oof, task.classes)
+        confusion = confusion_data(y, oof, task.classes)
         if problem.metric.needs_proba:
-            roc = insights.roc_data(y, oof, task.classes)
+            roc = roc_data(y, oof, task.classes)
         if roc is None and task.kind.value == "binary":
             notes.append("No ROC curve: the metric scores hard labels, not probabilities.")
     else:
-        residuals = insights.residual_data(y, oof)
+        residuals = residual_data(y, oof)
     importances: dict[str, float] = {}
     if with_importances:
         pipe = problem.refit_trial(record, board.records, rows="search")
