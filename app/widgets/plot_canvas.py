@@ -33,7 +33,10 @@ from PySide6.QtWidgets import QWidget
 from app.workers import JobRunner
 from app.workers import named_pool
 
-matplotlib.rcParams.update({
+# The window's chart style, applied while a chart is drawn (matplotlib.rc_context), not to
+# matplotlib's globals when this module is imported: other figures of the process (the model
+# card's, drawn by the same engine code) keep their own style.
+CHART_STYLE = {
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.titleweight": "bold",
@@ -43,7 +46,7 @@ matplotlib.rcParams.update({
     "ytick.color": "#52606d",
     "axes.spines.top": False,
     "axes.spines.right": False,
-})
+}
 RESIZE_DELAY_MS = 150
 PLACEHOLDER_COLOR = QColor("#9aa5b1")
 
@@ -66,13 +69,14 @@ class RenderedPlot:
 def render_plot(draw: Callable[..., None], args: tuple, kwargs: dict, width: int, height: int,
                 dpi: float) -> RenderedPlot:
     """Draw ``draw(ax, *args, **kwargs)`` on a fresh Agg figure of the given pixel size."""
-    figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
-    figure.patch.set_facecolor("white")
-    canvas = FigureCanvasAgg(figure)
-    ax = figure.add_subplot(111)
-    draw(ax, *args, **kwargs)
-    ax.title.set_wrap(True)  # long titles over narrow (square) axes
-    canvas.draw()
+    with matplotlib.rc_context(CHART_STYLE):  # text and axes take the style as they are made
+        figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
+        figure.patch.set_facecolor("white")
+        canvas = FigureCanvasAgg(figure)
+        ax = figure.add_subplot(111)
+        draw(ax, *args, **kwargs)
+        ax.title.set_wrap(True)  # long titles over narrow (square) axes
+        canvas.draw()
     w, h = canvas.get_width_height(physical=True)
     texts = tuple(t for t in [ax.get_title()] + [t.get_text() for t in ax.texts] if t)
     result = RenderedPlot(bytes(canvas.buffer_rgba()), w, h, texts)
