@@ -24,20 +24,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from automl.data import TableFormat
+from automl.data import format_of
 from automl.data import load_dataset
 from automl.data._clean import clean_values
 from automl.data._clean import normalise_names
 from automl.data._delimited import detect_encoding
-from automl.data._delimited import read_delimited
 from automl.errors import DataError
 from automl.errors import SchemaError
 from automl.export._bundle import Bundle
 
 CHUNK_ROWS = 200_000
 MAX_NOTES = 20
-_DELIMITED = {".csv", ".tsv", ".tab", ".txt", ".dat"}
-_PARQUET = {".parquet", ".pq"}
-_DEFAULT_SEP = {".tsv": "\t", ".tab": "\t"}
 _HEAD_ROWS = 50  # rows read by the training reader to detect delimiter, header and shape
 
 
@@ -91,11 +89,15 @@ def predict_file(
 
 
 def iter_frames(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, list[str]]]:
-    """(frame, notes) per chunk, normalised as ``load_dataset`` normalises a whole file."""
-    suffix = path.suffix.lower()
-    if suffix in _DELIMITED or (suffix not in _PARQUET and _is_text_table(path)):
-        yield from _delimited_frames(path, chunk_rows)
-    elif suffix in _PARQUET:
+    """(frame, notes) per chunk, normalised as ``load_dataset`` normalises a whole file.
+
+    The format is the one ``load_dataset`` would read (``automl.data.format_of``: the suffix,
+    else the first bytes); delimited text and Parquet are streamed, the others read whole.
+    """
+    fmt = _format(path)
+    if fmt is not None and fmt.name == "csv":
+        yield from _delimited_frames(path, chunk_rows, fmt)
+    elif fmt is not None and fmt.name == "parquet":
         yield from _parquet_frames(path, chunk_rows)
     else:
         dataset = load_dataset(path)
@@ -104,23 +106,18 @@ def iter_frames(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, lis
             yield dataset.frame.iloc[start:start + chunk_rows], notes if start == 0 else []
 
 
-def _is_text_table(path: Path) -> bool:
-    """An unknown extension holding delimited text (what ``load_dataset`` would sniff)."""
-    if path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".json", ".jsonl", ".ndjson"}:
-        return False
+def _format(path: Path) -> TableFormat | None:
+    """The file's format; None when it cannot be told (``load_dataset`` then says why)."""
     try:
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return False
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return bool(head) and not head.startswith((b"PAR1", b"PK\x03\x04")) and stripped[:1] not in (
-        b"{", b"[")
+        return format_of(path)
+    except OSError:  # an unknown suffix on a file that cannot be opened
+        return None
 
 
-def _delimited_frames(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, list[str]]]:
+def _delimited_frames(path: Path, chunk_rows: int, fmt: TableFormat
+                      ) -> Iterator[tuple[pd.DataFrame, list[str]]]:
     # The training reader on the first rows: same checks, delimiter and exact header.
-    head, notes, sep = load_head(path)
+    head, notes, sep = load_head(path, fmt)
     names, renamed = normalise_names(list(head.columns))
     if renamed:
         notes.append("renamed column(s) " + ", ".join(f"{a!r} -> {b!r}" for a, b in renamed[:5]))
@@ -148,11 +145,10 @@ def _delimited_frames(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFram
                         "that row, or save the file again as CSV.", path=str(path)) from exc
 
 
-def load_head(path: Path) -> tuple[pd.DataFrame, list[str], str]:
+def load_head(path: Path, fmt: TableFormat | None = None) -> tuple[pd.DataFrame, list[str], str]:
     """The first rows as the training reader reads them: (frame, notes, delimiter)."""
     load_dataset(path, max_rows=1)  # existence, emptiness and binary checks, one-line errors
-    return read_delimited(path, sep=None, encoding=None, max_rows=_HEAD_ROWS,
-                          default_sep=_DEFAULT_SEP.get(path.suffix.lower()))
+    return (fmt or format_of(path)).read(path, sep=None, encoding=None, sheet=None, max_rows=_HEAD_ROWS)
 
 
 def _parquet_frames(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, list[str]]]:

@@ -10,6 +10,7 @@ from automl.data import load_dataset
 from automl.errors import DataError
 from automl.errors import SchemaError
 from automl.export import Bundle
+from automl.export import _batch as batch
 from automl.export import export_search_result
 from automl.export._batch import iter_frames
 from automl.export._batch import predict_file
@@ -183,3 +184,32 @@ def test_stdout_output(bundle, rows, tmp_path, capsys):
     predict_file(bundle, data, None)
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "order_id,prediction" and len(lines) == 4
+
+
+@pytest.mark.parametrize("writer, streamed", [
+    (lambda frame, path: frame.to_csv(path, index=False), True),
+    (lambda frame, path: frame.to_parquet(path), True),
+    (lambda frame, path: frame.to_json(path, orient="records"), False),
+])
+def test_an_unknown_suffix_is_read_as_the_format_registry_recognises_it(
+        rows, tmp_path, monkeypatch, writer, streamed):
+    data = tmp_path / "rows.export"  # no suffix the registry knows: its content decides
+    writer(rows, data)
+    whole_reads = []
+    real = batch.load_dataset
+
+    def counting(path, **kwargs):
+        if kwargs.get("max_rows") is None:
+            whole_reads.append(path)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(batch, "load_dataset", counting)
+    frames = list(iter_frames(data, chunk_rows=40))
+    assert [len(f) for f, _ in frames] == [40, 40, 10]
+    assert list(frames[0][0].columns) == list(real(data).frame.columns)
+    assert whole_reads == ([] if streamed else [data])  # streamed formats never read whole
+
+
+def test_an_unreadable_file_of_unknown_suffix_gets_the_readers_message(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        list(iter_frames(tmp_path / "missing.export", chunk_rows=10))
