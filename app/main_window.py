@@ -199,6 +199,9 @@ class MainWindow(QMainWindow):
     def _step_changed(self, index: int) -> None:
         if index < 0:
             return
+        left = self.stack.currentIndex()
+        if left != index:
+            self.pages[left].on_hidden()  # e.g. Results kills the plot-data child it started
         self.stack.setCurrentIndex(index)
         self.back_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(STEPS) - 1)

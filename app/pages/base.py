@@ -44,6 +44,9 @@ class Page(QWidget):
     def on_shown(self) -> None:
         """Called by the main window when the step becomes visible."""
 
+    def on_hidden(self) -> None:
+        """Called by the main window when the user leaves the step (before the next shows)."""
+
 
 def row(*widgets: QWidget | None, stretch_last: bool = False) -> QHBoxLayout:
     """A horizontal row of widgets (None adds a stretch)."""

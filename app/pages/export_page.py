@@ -73,6 +73,11 @@ class ExportPage(Page):
         self.busy.setMaximumHeight(6)
         self.busy.setMaximumWidth(220)
         self.busy.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the export (it runs in its own process); nothing "
+                                      "is written")
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(lambda: self.cancel_export("Export cancelled."))
         self.register_button = QPushButton("Register as a new version")
         self.register_button.setToolTip("Copy the bundle into the model registry as the next "
                                         "version of the project's model")
@@ -80,7 +85,8 @@ class ExportPage(Page):
         self.register_button.clicked.connect(self.register)
         self._exported: str | None = None
         self.jobs = JobRunner(self)
-        self.body.addLayout(row(self.export_button, self.register_button, self.busy, None))
+        self.body.addLayout(row(self.export_button, self.register_button, self.busy,
+                                self.cancel_button, None))
 
         self.body.addWidget(section_label("Use the bundle"))
         self.predict_edit = _command_line()
@@ -112,6 +118,16 @@ class ExportPage(Page):
         self._refresh_choice()
         if not self.folder_edit.text() and self.study.name:
             self.folder_edit.setText(self._default_folder())
+
+    def on_hidden(self) -> None:
+        self.cancel_export("Export cancelled when you left the Export step; export again to "
+                           "write the bundle.")
+
+    def cancel_export(self, message: str) -> None:
+        """Kill a running export and say so (nothing happens when none runs)."""
+        if self.results.is_exporting():
+            self.results.cancel_export()
+            self.messages.show_message("export", "warning", message)
 
     def _default_folder(self) -> str:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.study.name) or "model"
@@ -170,6 +186,7 @@ class ExportPage(Page):
         if what != "export":
             return
         self.busy.setVisible(busy)
+        self.cancel_button.setVisible(busy)
         self.export_button.setEnabled(not busy and self.study.board is not None
                                       and self.study.board.best is not None)
         if busy:

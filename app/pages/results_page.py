@@ -186,6 +186,9 @@ class ResultsPage(Page):
     def on_shown(self) -> None:
         self._request_for_tab()
 
+    def on_hidden(self) -> None:
+        self.results.cancel_insights()  # nobody looks at the plots: stop scoring for them
+
     # -- selection -----------------------------------------------------------------------------
 
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
