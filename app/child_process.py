@@ -122,10 +122,11 @@ class ChildCommand(QObject):
     """One ``python -m automl ...`` that prints one JSON document on stdout.
 
     Signals:
-        finished(result): a :class:`CommandResult`; emitted exactly once per start.
+        finished(command, result): this command and its :class:`CommandResult`; emitted
+            exactly once per start.
     """
 
-    finished = Signal(object)
+    finished = Signal(object, object)
 
     def __init__(self, args: list[str], parent: QObject | None = None,
                  program: str | None = None, env: dict[str, str] | None = None):
@@ -153,10 +154,14 @@ class ChildCommand(QObject):
         process.readyReadStandardError.connect(self._read_stderr)
         process.finished.connect(self._on_finished)
         process.errorOccurred.connect(self._on_error)
-        process.started.connect(lambda: lower_priority(process))
+        process.started.connect(self._on_started)
         self._process = process
         log.info("starting %s", self.name)
         process.start(self.program, self.args)
+
+    def _on_started(self) -> None:
+        if self._process is not None:
+            lower_priority(self._process)
 
     def is_running(self) -> bool:
         return self._process is not None
@@ -237,7 +242,7 @@ class ChildCommand(QObject):
         if result.status in ("failed", "crashed"):
             log.warning("%s ended %s (exit %s): %s", self.name, result.status, result.exit_code,
                         result.stderr or result.message)
-        self.finished.emit(result)
+        self.finished.emit(self, result)
 
 
 class CommandJobs(QObject):
@@ -254,6 +259,7 @@ class CommandJobs(QObject):
         self.program = program  # None: this interpreter (tests put a stand-in here)
         self._live: dict[str, ChildCommand] = {}
         self._ending: set[ChildCommand] = set()  # cancelled, not reaped yet
+        self._callbacks: dict[ChildCommand, tuple] = {}  # key, parse, on_done, on_error
         self._closed = False
 
     def run(self, key: str, args: list[str], *,
@@ -267,8 +273,10 @@ class CommandJobs(QObject):
             return
         self._drop(key)
         command = ChildCommand(args, self, self.program, env)
-        command.finished.connect(lambda result: self._finished(key, command, result,
-                                                               parse, on_done, on_error))
+        # A bound method, not a lambda holding the command: a closure that owns the last
+        # reference to a QObject's wrapper crashed PySide when the QObject was deleted.
+        command.finished.connect(self._finished)
+        self._callbacks[command] = (key, parse, on_done, on_error)
         self._live[key] = command
         self.busy_changed.emit(key, True)
         command.start()
@@ -305,8 +313,8 @@ class CommandJobs(QObject):
         command.cancel()
         return True
 
-    def _finished(self, key: str, command: ChildCommand, result: CommandResult,
-                  parse, on_done, on_error) -> None:
+    def _finished(self, command: ChildCommand, result: CommandResult) -> None:
+        key, parse, on_done, on_error = self._callbacks.pop(command)
         self._ending.discard(command)
         command.deleteLater()
         if self._live.get(key) is not command:

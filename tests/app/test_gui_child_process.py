@@ -3,6 +3,11 @@ one-line errors, and cancelling, which kills the child. Tiny stand-in scripts, n
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from app.child_process import CommandJobs
 from app.child_process import automl_arguments
 
@@ -99,3 +104,42 @@ def test_close_kills_and_reaps_at_once(qtbot):
 def test_arguments_run_this_environments_engine():
     assert automl_arguments("insights", "--trial", 3) == ["-m", "automl", "insights",
                                                           "--trial", "3"]
+
+
+
+
+DROPPED_RUNNER = """
+import os, sys, time
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from app.child_process import CommandJobs
+
+def once():
+    jobs = CommandJobs()
+    done = []
+    jobs.run("k", ["-c", "print(1)"], on_done=done.append, on_error=done.append)
+    while not done:
+        app.processEvents()
+        time.sleep(0.001)
+    return done  # the runner goes with this frame, before Qt's deferred deletes ran
+
+for i in range(3):
+    assert once() == [1]
+    end = time.monotonic() + 0.3
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.001)
+    print("round", i, flush=True)
+os._exit(0)  # not the interpreter's teardown: PySide 6.12 on Python 3.11 can crash there
+"""
+
+
+def test_a_runner_dropped_after_its_command_ends_leaves_nothing_dangling(tmp_path):
+    # Once crashed the process (in a process of its own, as it took pytest down): a lambda
+    # connected to the command's signal held the last reference to the command's wrapper.
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", DROPPED_RUNNER], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["round", "0", "round", "1", "round", "2"]
