@@ -14,7 +14,10 @@ LEFT = Qt.MouseButton.LeftButton
 
 
 def command_line(pid: int) -> list[str]:
-    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+    except OSError:
+        return []
 
 
 def alive(pid: int) -> bool:
@@ -32,7 +35,13 @@ def open_recorded(window, qtbot, recorded_study) -> tuple[str, str]:
 
 
 def live_pid(qtbot, window, key: str) -> int:
-    qtbot.waitUntil(lambda: bool(window.results.children.pid(key)), timeout=10_000)
+    """The pid of the child running ``key``, once it runs the engine (a vforked child's
+    command line is empty until its exec)."""
+    def running() -> bool:
+        pid = window.results.children.pid(key)
+        return bool(pid) and "automl" in command_line(pid)
+
+    qtbot.waitUntil(running, timeout=10_000)
     return window.results.children.pid(key)
 
 
