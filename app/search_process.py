@@ -3,10 +3,10 @@ QProcess.
 
 The child is started as every engine child is (``app.child_process``: own session, vfork,
 below the window's priority). It writes one JSON event per line on stdout (``automl.events``);
-this wrapper parses them back into the engine's dataclasses and emits them. Stop asks politely first (SIGTERM:
-the engine records the finished trials and exits 130), then kills the whole process group
-after a grace period, so the child and its trial workers are gone within ``STOP_GRACE_MS``
-plus a blink. A crash, a non-zero exit or a ``RunFailed`` event ends as ``finished`` with an
+this wrapper parses them back into the engine's dataclasses and emits them. Stop asks
+politely first (SIGTERM: the engine records the finished trials and exits 130), then kills
+the whole process group after a grace period, so the child and its trial workers are gone
+within ``STOP_GRACE_MS`` plus a blink. A crash, a non-zero exit or a ``RunFailed`` event ends as ``finished`` with an
 outcome and a message a person can read; the app itself never goes down with it.
 """
 
