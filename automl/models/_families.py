@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.ensemble import ExtraTreesRegressor
@@ -13,7 +11,6 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.ensemble import RandomForestRegressor
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
@@ -31,10 +28,6 @@ from automl.preprocess import Style
 
 ALL = (TaskKind.BINARY, TaskKind.MULTICLASS, TaskKind.REGRESSION)
 CLS = (TaskKind.BINARY, TaskKind.MULTICLASS)
-
-# Convergence warnings of capped solvers are expected inside a search; the score says enough.
-warnings.filterwarnings("ignore", category=ConvergenceWarning)
-
 
 def _pick(ctx: SpaceContext, classifier, regressor):
     return classifier if ctx.classification else regressor

@@ -8,7 +8,9 @@ exported Pipeline still contains the preprocessing, fitted on all rows.
 
 from __future__ import annotations
 
+import functools
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,11 +20,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 
 from automl.data._types import TaskSpec
-from automl.explain import permutation_importances
 from automl.metrics import get_metric
+from automl.metrics import permutation_importances
 from automl.models import SpaceContext
 from automl.models import get_family
 from automl.preprocess import FeaturePlan
@@ -40,6 +43,17 @@ def repeat_of(fold: int, repeats: int, n_splits: int) -> int:
 
 class TrialPruned(Exception):
     """Raised inside the worker when the parent says the trial should stop."""
+
+
+def _quiet(fit):
+    """Convergence warnings of capped solvers are expected in a search (the score says
+    enough): silenced while ``fit`` runs, not for the whole process."""
+    @functools.wraps(fit)
+    def quiet(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return fit(*args, **kwargs)
+    return quiet
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,7 @@ class Evaluator:
         model = family.make(params, p.context(family.style, n_rows))
         return Pipeline([("preprocess", pre), ("model", model)])
 
+    @_quiet
     def run_trial(
         self, family_name: str, params: dict[str, Any],
         on_fold: Callable[[FoldResult], bool] | None = None,
@@ -177,6 +192,7 @@ class Evaluator:
                 raise TrialPruned
         return results, oof
 
+    @_quiet
     def refit(self, family_name: str, params: dict[str, Any]) -> Pipeline:
         """Fit the full Pipeline on every row of the problem."""
         p = self.problem
@@ -184,6 +200,7 @@ class Evaluator:
         pipe.fit(p.X, p.y)
         return pipe
 
+    @_quiet
     def bagging_scores(self, family_name: str, params: dict[str, Any]) -> tuple[float, float]:
         """Which final model scores better for this configuration, measured the way it will
         be used: (one model fit on a fold's training rows, the average of k models fit on
