@@ -303,6 +303,10 @@ def run_one(system: str, job: dict, y_test: pd.Series, classes: list, timeout_s:
                  "peak_rss_mb": None, "peak_pss_mb": None, "trials": None, "best_model": None, "error": None,
                  "detail": {}}
     env = dict(os.environ, MPLBACKEND="Agg")
+    # The engine measured is the one beside this script, whatever the caller's directory or
+    # PYTHONPATH: `python -m automl` puts the working directory first on sys.path, so a run
+    # started from another checkout would silently time that checkout's engine instead.
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     post_fit = 0.0
     if system == PROJECT:
         storage = f"sqlite:///{work / 's.db'}"
@@ -314,7 +318,7 @@ def run_one(system: str, job: dict, y_test: pd.Series, classes: list, timeout_s:
                "--study", study, "--out", str(bundle), "--json"]
         if job.get("n_trials"):
             cmd += ["--n-trials", str(job["n_trials"])]
-        m = measure(cmd, timeout_s=timeout_s, env=env, log=work / "run")
+        m = measure(cmd, timeout_s=timeout_s, env=env, cwd=work, log=work / "run")
         rec.update(wall_s=m["wall_s"], peak_rss_mb=m["peak_rss_mb"], peak_pss_mb=m["peak_pss_mb"])
         try:
             doc = json.loads((work / "run.out").read_text())

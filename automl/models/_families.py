@@ -83,7 +83,7 @@ FOREST_ROWS_PER_TREE = 10_000
 # held by the worker while it scores the trial, then written into the bundle and loaded by
 # every prediction. Past this size a forest grows each tree best-first up to the number of
 # leaves that fits (AutoGluon shrinks its forests to the memory at hand the same way).
-FOREST_BYTES = 32 * 2**20
+FOREST_BYTES = 48 * 2**20
 MIN_FOREST_LEAVES = 64
 
 

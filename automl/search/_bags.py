@@ -25,7 +25,7 @@ KEEP_TOP = 3  # trials kept besides each family's best
 # says whether to save them; past this size it lets them go (that trial gets no bagged
 # fallback; its refit is still in the chain). Wide forests on a few thousand rows reach
 # 200 MB for five folds, which alone would double the process tree's memory.
-HOLD_BYTES = 32 * 2**20
+HOLD_BYTES = 96 * 2**20
 WAIT_S = 3.0  # for fold models a worker is still writing when the final model is chosen
 START_S = 1.0  # a worker starts writing within this long of the request
 
