@@ -61,8 +61,11 @@ class TrialBook:
 
     # -- what runs ---------------------------------------------------------------------------
 
-    def start(self, trial: optuna.Trial, family: str, train_fraction: float) -> None:
-        self.running[trial.number] = Running(trial, family, time.monotonic(), train_fraction)
+    def start(self, trial: optuna.Trial, family: str, train_fraction: float,
+              started: float) -> None:
+        """``started``: the ``time.monotonic()`` its deadline was counted from (a trial whose
+        deadline is exactly ``started`` + the per-trial limit was stopped by that limit)."""
+        self.running[trial.number] = Running(trial, family, started, train_fraction)
 
     def completed_one(self, number: int, folds: list, oof: np.ndarray) -> None:
         self._pending_oof[number] = oof

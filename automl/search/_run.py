@@ -261,7 +261,7 @@ class _Search:
         self.recorder.start(trial)  # in the shared study as RUNNING, where storage allows
         if self.first_launch is None:
             self.first_launch = now
-        self.book.start(trial, family.name, fractions[family.name])
+        self.book.start(trial, family.name, fractions[family.name], started=now)
         self.pool.submit(worker, RunTrial(trial.number, family.name, params,
                                           fractions[family.name]), deadline)
         return True
