@@ -75,7 +75,9 @@ def detect_task(
         _check_regression(target, values)
     else:
         classes = _classes(values)
-        positive = _positive_class(classes) if kind is TaskKind.BINARY else None
+        if kind is TaskKind.BINARY:  # the positive class last: ROC AUC and F1 score classes[1]
+            positive = _positive_class(classes)
+            classes = tuple(c for c in classes if c != positive) + (positive,)
     metric_name = metrics.default_metric(kind) if metric is None else metrics.get_metric(metric, kind).name
     return TaskSpec(
         target=target,

@@ -179,7 +179,8 @@ class TaskSpec:
         target: Target column name.
         kind: Binary, multiclass or regression.
         metric: Metric name (see ``automl.search.METRICS``).
-        classes: Sorted class labels as they appear in the data (classification only).
+        classes: Class labels as they appear in the data (classification only), sorted; for
+            a binary task the positive class is last, the one ROC AUC and F1 score.
         positive_class: The class whose probability ROC AUC scores (binary only).
         n_rows: Rows usable for training (target not missing).
         dropped_rows: Rows dropped because the target was missing.

@@ -92,7 +92,11 @@ def _roc_auc(y, proba, classes):
 
 
 def _log_loss(y, proba, classes):
-    return skm.log_loss(y, np.clip(proba, 1e-15, 1.0), labels=classes)
+    # scikit-learn reads probability columns in sorted label order; ``classes`` of a binary
+    # task puts the positive class last, which need not sort last.
+    order = sorted(range(len(classes)), key=lambda j: classes[j])
+    return skm.log_loss(y, np.clip(proba[:, order], 1e-15, 1.0),
+                        labels=[classes[j] for j in order])
 
 
 def _f1(y, pred, classes):

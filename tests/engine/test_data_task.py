@@ -186,3 +186,21 @@ def test_task_spec_round_trips_through_json() -> None:
     spec = _spec([0, 1, None, 1] * 3)
     again = TaskSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
     assert again == spec
+
+
+def test_the_positive_class_shown_is_the_one_scored() -> None:
+    """"t" (true-like) sorts before "x": it is still the positive class, last in ``classes``,
+    so F1 and ROC AUC (which score ``classes[1]``) score it, and log loss reads its column."""
+    from automl.metrics import get_metric
+
+    spec = detect_task(load_dataset(pd.DataFrame({"x": range(8), "y": ["t", "x"] * 4})), "y")
+    assert spec.positive_class == "t" and spec.classes == ("x", "t")
+    y = np.array(["t", "x", "t", "x"])
+    pred = np.array(["t", "t", "t", "x"])
+    f1 = get_metric("f1", TaskKind.BINARY).score(y, pred, spec.classes)
+    assert f1 == pytest.approx(0.8)  # precision 2/3 and recall 1 for "t"; for "x" it is 2/3
+    proba = np.array([[0.1, 0.9], [0.6, 0.4], [0.2, 0.8], [0.9, 0.1]])  # columns: "x", "t"
+    auc = get_metric("roc_auc", TaskKind.BINARY).score(y, proba, spec.classes)
+    assert auc == pytest.approx(1.0)
+    loss = get_metric("log_loss", TaskKind.BINARY).score(y, proba, spec.classes)
+    assert loss == pytest.approx(-np.mean(np.log([0.9, 0.6, 0.8, 0.9])))
