@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.base import TransformerMixin
 from sklearn.impute import SimpleImputer
 from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import validate_data
 
 _PARTS = ("year", "month", "day", "day_of_week", "day_of_year", "hour")
 
@@ -121,17 +122,22 @@ class ImputeWithIndicators(TransformerMixin, BaseEstimator):
     def __init__(self, min_missing: int = 10):
         self.min_missing = min_missing
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # imputing is the point
+        return tags
+
     def fit(self, X, y=None):
-        X = _as_float(X)
+        X = validate_data(self, _as_float(X), dtype=np.float64, ensure_all_finite="allow-nan")
         self.imputer_ = SimpleImputer(strategy="median", keep_empty_features=True).fit(X)
-        self.n_features_in_ = X.shape[1]
         counts = np.isnan(X).sum(axis=0)
         self.indicator_features_ = np.flatnonzero(counts >= max(1, self.min_missing))
         return self
 
     def transform(self, X):
         check_is_fitted(self, "imputer_")
-        X = _as_float(X)
+        X = validate_data(self, _as_float(X), dtype=np.float64, ensure_all_finite="allow-nan",
+                          reset=False)
         filled = self.imputer_.transform(X)
         if not len(self.indicator_features_):
             return filled
@@ -145,6 +151,7 @@ class ImputeWithIndicators(TransformerMixin, BaseEstimator):
         return np.concatenate([names, np.asarray(missing, dtype=object)])
 
 
-def _as_float(X) -> np.ndarray:
-    return np.asarray(X.to_numpy(dtype=float, na_value=np.nan) if hasattr(X, "to_numpy") else X,
-                      dtype=float)
+def _as_float(X):
+    """A frame's values as floats (pandas' NA as NaN); anything else as given, for
+    ``validate_data`` to check (it refuses sparse and complex input with a clear message)."""
+    return X.to_numpy(dtype=float, na_value=np.nan) if hasattr(X, "to_numpy") else X
