@@ -56,6 +56,8 @@ POLL_S = 0.1
 
 sys.path.insert(0, str(BENCH_DIR))
 from _bench_report import build_report  # noqa: E402
+from _extra_tables import EXTRA  # noqa: E402
+from _extra_tables import load_table  # noqa: E402
 
 # -- environment facts ---------------------------------------------------------------------
 
@@ -411,8 +413,7 @@ def run_matrix(args, out: Path) -> None:
     for budget in args.budget:
         for seed in args.seeds:
             for name in names:
-                df0, target, task = bd.load(name)
-                text = list(bd.get_spec(name).text)
+                df0, target, task, text = load_table(bd, name)
                 for rows in sizes:
                     df = scaled(df0, target, task, rows, seed) if rows else df0
                     train, test = make_split(df, target, task, seed)
@@ -478,7 +479,9 @@ def _print_run(i: int, total: int, r: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--datasets", nargs="+", help="dataset names (default: the whole public set)")
+    ap.add_argument("--datasets", nargs="+",
+                    help="dataset names (default: the whole public set); built tables: "
+                         + ", ".join(EXTRA))
     ap.add_argument("--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS))
     ap.add_argument("--budget", nargs="+", type=float, default=[60.0], metavar="SECONDS",
                     help="time budget(s) in seconds (default 60; the issue's anytime check is 15)")
