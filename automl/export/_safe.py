@@ -30,6 +30,7 @@ ENGINE_TYPES = (
     "automl.models._ensemble.WeightedEnsemble",
     "automl.preprocess._transformers.DatetimeFeatures",
     "automl.preprocess._transformers.ImputeWithIndicators",
+    "automl.preprocess._transformers.TextVectorizer",
     "automl.preprocess._transformers.text_column",
     "automl.preprocess._transformers.to_category_strings",
 )

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import KFold
 from sklearn.model_selection import StratifiedKFold
@@ -23,6 +22,7 @@ from automl.data._types import ColumnKind
 from automl.data._types import Profile
 from automl.preprocess._transformers import DatetimeFeatures
 from automl.preprocess._transformers import ImputeWithIndicators
+from automl.preprocess._transformers import TextVectorizer
 from automl.preprocess._transformers import text_column
 from automl.preprocess._transformers import to_category_strings
 
@@ -159,7 +159,7 @@ def build_preprocessor(
             steps.append(StandardScaler())
         parts.append(("dt", make_pipeline(*steps), list(plan.datetime)))
     for i, name in enumerate(plan.text):
-        tfidf = TfidfVectorizer(max_features=TEXT_MAX_FEATURES, sublinear_tf=True, min_df=2)
+        tfidf = TextVectorizer(max_features=TEXT_MAX_FEATURES, sublinear_tf=True, min_df=2)
         steps = [FunctionTransformer(text_column), tfidf]
         if not scaled:  # trees want few dense columns
             components = getattr(plan, "text_components", TEXT_SVD_COMPONENTS)  # older plans

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.base import TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.utils.validation import check_is_fitted
 from sklearn.utils.validation import validate_data
@@ -155,3 +156,32 @@ def _as_float(X):
     """A frame's values as floats (pandas' NA as NaN); anything else as given, for
     ``validate_data`` to check (it refuses sparse and complex input with a clear message)."""
     return X.to_numpy(dtype=float, na_value=np.nan) if hasattr(X, "to_numpy") else X
+
+
+class TextVectorizer(TfidfVectorizer):
+    """scikit-learn's TF-IDF, saved with its vocabulary as one array of terms in column order.
+
+    A fitted ``vocabulary_`` is a dict of up to 5,000 terms, and skops writes a dict one node
+    per entry: 2.6 s of CPU to save one such model and 0.7 s to load it, five times over for an
+    ensemble of five members, which broke the time budget at export. As an array the same
+    vocabulary saves in milliseconds (a plain ``.npy`` of strings, no pickle), pickles smaller
+    on its way from the workers, and is rebuilt into the same dict on load.
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        vocab = state.get("vocabulary_")
+        if isinstance(vocab, dict) and vocab and sorted(vocab.values()) == list(range(len(vocab))):
+            terms = np.empty(len(vocab), dtype=object)
+            for term, j in vocab.items():
+                terms[j] = term
+            state = {k: v for k, v in state.items() if k != "vocabulary_"}
+            state["terms_"] = terms.astype(str)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        terms = state.pop("terms_", None)
+        super().__setstate__(state)
+        if terms is not None:
+            self.vocabulary_ = {str(t): j for j, t in enumerate(terms)}
