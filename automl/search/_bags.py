@@ -116,6 +116,10 @@ class FoldBags:
         if number in self._kept:
             self._study[study_number] = number
 
+    def kept(self, study_number: int) -> bool:
+        """Whether a study trial's fold models are kept (on disk, or being written)."""
+        return self._study.get(study_number, -1) in self._kept
+
     def path(self, study_number: int) -> str | None:
         """The saved fold models of a study trial, if they are on disk."""
         kept = self._kept.get(self._study.get(study_number, -1))

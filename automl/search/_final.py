@@ -81,25 +81,25 @@ class FinalStage:
         self.cancelled = False
         self.final_reason = ""
         self.ensemble_number: int | None = None
+        self.n_workers = 1
 
     def make(self) -> FinalModel | None:
         completed = self.book.completed(self.study, self.families)
         if not completed:
             self.book.raise_no_trial(self.study, self.config.budget_s)
         self.progress(Phase.REFIT)
-        plan = self._ensemble_plan(completed)
         p = self.prepared
-        self.refit_end = min(self.refit_end, final_end(
-            self.t0, self.config.budget_s, len(p.full.y), len(p.features),
-            self._model_megabytes(completed, plan)))
         sampled = len(p.problem.y) != len(p.full.y)
-        n_workers = max(1, min(self.config.n_jobs, os.cpu_count() or 1))
+        self.n_workers = max(1, min(self.config.n_jobs, os.cpu_count() or 1))
+        plan = self._ensemble_plan(completed, measured=not sampled
+                                   and len(p.problem.y) <= MEASURE_MAX_ROWS)
+        self._reserve_export(completed, plan)
         if sampled:  # the search's workers hold a sample: new ones for every row
             self.search_pool.close()
-            pool = WorkerPool(n_workers, p.full)
+            pool = WorkerPool(self.n_workers, p.full)
         else:  # the search's workers hold every row with its folds (and their kept models,
             pool = self.search_pool  # written before any new job); a second pool would
-            pool.ensure(n_workers)  # double the processes, and the memory, at the run's peak
+            pool.ensure(self.n_workers)  # double the processes, and the memory, at the peak
         try:
             for attempt in self._chain(pool, plan, completed, measure=not sampled):
                 final = attempt()
@@ -136,11 +136,7 @@ class FinalStage:
             return None
         by_number = {r.number: r for r in completed}
         members = sorted(plan.weights, key=lambda n: -self._refit_estimate(by_number[n]))
-        loads = [0.0] * len(pool.workers)  # longest-first onto the least loaded worker
-        for n in members:
-            i = loads.index(min(loads))
-            loads[i] += self._refit_estimate(by_number[n])
-        if max(loads) + COMBINE_S > self._left():
+        if self._refit_load([by_number[n] for n in members]) > self._left():
             return None
         saved = self._run_jobs(pool, [Refit(by_number[n].family, by_number[n].params)
                                       for n in members])
@@ -229,15 +225,36 @@ class FinalStage:
 
     # -- ensemble ------------------------------------------------------------------------
 
-    def _ensemble_plan(self, completed: list[TrialRecord]) -> EnsemblePlan | None:
+    def _ensemble_plan(self, completed: list[TrialRecord], measured: bool) -> EnsemblePlan | None:
+        """The ensemble to make, recorded in the study as its own trial.
+
+        An ensemble whose members' refits do not fit the time left, and whose members' fold
+        models were not all kept, could only end as one trial refit (on diamonds at 60 s: the
+        default HistGradientBoosting, where the ensemble of the search scored 2% better). It
+        is chosen again among the best trials whose refits fit side by side on the workers.
+        """
         oofs = {r.number: self.book.oof[r.number] for r in completed if r.number in self.book.oof}
         scores = {r.number: r.score for r in completed}
+        families = {r.number: r.family for r in completed}
+        by_number = {r.number: r for r in completed}
         p = self.prepared.problem
         plan = select_ensemble(oofs, scores, p.y, self.metric, p.classes, p.splits, p.seed,
-                               families={r.number: r.family for r in completed})
+                               families=families)
+        self._reserve_export(completed, plan)  # a larger model leaves less time to make it
+        # a measured verdict may first take its share of the time left
+        refit_s = self._left() * ((1 - MEASURE_SHARE) if measured else 1.0)
+        if (plan is not None and self._refit_load([by_number[n] for n in plan.weights]) > refit_s
+                and not all(self.bags.kept(n) for n in plan.weights)):
+            fitting: list[TrialRecord] = []
+            for r in completed:  # best first; the ones whose refits still fit beside the others
+                if r.number in oofs and self._refit_load([*fitting, r]) <= refit_s:
+                    fitting.append(r)
+            if len(fitting) >= 2:
+                plan = select_ensemble({r.number: oofs[r.number] for r in fitting}, scores, p.y,
+                                       self.metric, p.classes, p.splits, p.seed,
+                                       families=families)
         if plan is None:
             return None
-        by_number = {r.number: r for r in completed}
         members = [{"trial": n, "family": by_number[n].family, "weight": round(w, 6)}
                    for n, w in sorted(plan.weights.items(), key=lambda kv: -kv[1])]
         scores_ = list(plan.fold_scores)
@@ -278,6 +295,21 @@ class FinalStage:
         numbers = list(plan.weights) if plan is not None else [completed[0].number]
         return sum((self.bags.megabytes(n) or 0.0) / n_folds * grow
                    / (by_number[n].train_fraction if n in by_number else 1.0) for n in numbers)
+
+    def _reserve_export(self, completed: list[TrialRecord], plan: EnsemblePlan | None) -> None:
+        """Bring the final model's deadline forward by the time its bundle takes to write."""
+        p = self.prepared
+        self.refit_end = min(self.refit_end, final_end(
+            self.t0, self.config.budget_s, len(p.full.y), len(p.features),
+            self._model_megabytes(completed, plan)))
+
+    def _refit_load(self, records: list[TrialRecord]) -> float:
+        """Seconds to refit these trials side by side, longest first onto the least loaded
+        worker, and combine them."""
+        loads = [0.0] * self.n_workers
+        for estimate in sorted((self._refit_estimate(r) for r in records), reverse=True):
+            loads[loads.index(min(loads))] += estimate
+        return max(loads) + COMBINE_S
 
     def _left(self) -> float:
         return self.refit_end - time.monotonic()

@@ -188,3 +188,36 @@ def test_unmeasured_the_members_fold_models_come_before_a_single_refit(monkeypat
     monkeypatch.setattr(_final.FinalStage, "_refit_ensemble", lambda self, *a: None)  # no time
     result = run_search(_config(storage_url, families=("linear", "tree")), data)
     assert result.refit.kind is FinalKind.ENSEMBLE_BAGGED and result.refit.family == "ensemble"
+
+
+def test_an_ensemble_whose_refit_cannot_fit_is_chosen_again_among_trials_that_can(
+        monkeypatch, data, storage_url):
+    """No member kept and the best trial too slow to refit: the ensemble is planned again
+    among the trials whose refits fit, instead of ending as one trial refit."""
+    monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
+    plans = []
+
+    def every_trial(oofs, scores, y, metric, classes, splits, seed, families):
+        plans.append(set(oofs))
+        weight = 1.0 / len(oofs)
+        oof = np.mean([np.asarray(o, dtype=float) for o in oofs.values()], axis=0)
+        best = max(scores[n] for n in oofs)
+        return EnsemblePlan(dict.fromkeys(oofs, weight), best, (best,), oof)
+
+    slow = []
+
+    def estimate(self, record):
+        if not slow:
+            slow.append(record.number)  # the first asked about: the plan's best member
+        return 1e9 if record.number == slow[0] else 0.01
+
+    monkeypatch.setattr(_final, "select_ensemble", every_trial)
+    monkeypatch.setattr(_final.FinalStage, "_refit_estimate", estimate)
+    monkeypatch.setattr(_final.FoldBags, "kept", lambda self, n: False)
+    result = run_search(_config(storage_url, families=("linear", "tree"), n_trials=6, n_jobs=1,
+                                metric="roc_auc"), data)
+    assert len(plans) == 2 and slow[0] in plans[0]
+    assert plans[1] == plans[0] - {slow[0]}  # planned again without the slow trial
+    assert result.refit.kind is FinalKind.ENSEMBLE_REFIT and result.refit.family == "ensemble"
+    members = {int(m.split("#")[1]) for m in result.refit.params["members"]}
+    assert slow[0] not in members and members <= plans[1]
