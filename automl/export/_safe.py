@@ -28,6 +28,12 @@ SKOPS_FILE = "model.skops"
 
 ENGINE_TYPES = (
     "automl.models._ensemble.WeightedEnsemble",
+    "automl.models._trees.ExtraTreesClassifier",
+    "automl.models._trees.ExtraTreesRegressor",
+    "automl.models._trees.GradientBoostingClassifier",
+    "automl.models._trees.GradientBoostingRegressor",
+    "automl.models._trees.RandomForestClassifier",
+    "automl.models._trees.RandomForestRegressor",
     "automl.preprocess._transformers.DatetimeFeatures",
     "automl.preprocess._transformers.ImputeWithIndicators",
     "automl.preprocess._transformers.TextVectorizer",

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import ExtraTreesClassifier
-from sklearn.ensemble import ExtraTreesRegressor
-from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import ElasticNet
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
@@ -24,6 +18,12 @@ from sklearn.tree import DecisionTreeRegressor
 from automl.data._types import TaskKind
 from automl.models._spec import FamilySpec
 from automl.models._spec import SpaceContext
+from automl.models._trees import ExtraTreesClassifier
+from automl.models._trees import ExtraTreesRegressor
+from automl.models._trees import GradientBoostingClassifier
+from automl.models._trees import GradientBoostingRegressor
+from automl.models._trees import RandomForestClassifier
+from automl.models._trees import RandomForestRegressor
 from automl.preprocess import Style
 
 ALL = (TaskKind.BINARY, TaskKind.MULTICLASS, TaskKind.REGRESSION)

@@ -174,7 +174,7 @@ def _pyfunc_loader(folder: Path):
     return module
 
 
-@pytest.mark.parametrize("kind", ["tree", "hgb"])
+@pytest.mark.parametrize("kind", ["tree", "hgb", "packed"])
 def test_a_crafted_tree_is_refused(tmp_path, kind):
     """skops trusts the file's types, not its numbers: node indices that point outside the
     tree would make predict read out of bounds, so loading checks them."""
@@ -185,20 +185,57 @@ def test_a_crafted_tree_is_refused(tmp_path, kind):
     from sklearn.tree._tree import Tree
 
     from automl.export._safe import load_skops
+    from automl.models._trees import RandomForestClassifier
 
     X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
-    if kind == "tree":
-        model = DecisionTreeClassifier(random_state=0).fit(X, y)
-        state = model.tree_.__getstate__()
+    if kind in ("tree", "packed"):
+        model = (DecisionTreeClassifier(random_state=0) if kind == "tree" else
+                 RandomForestClassifier(n_estimators=3, random_state=0)).fit(X, y)
+        tree = model if kind == "tree" else model.estimators_[1]  # saved packed with the others
+        state = tree.tree_.__getstate__()
         state["nodes"] = state["nodes"].copy()
         state["nodes"]["left_child"][0] = 10**6
-        crafted = Tree(model.tree_.n_features, np.array([2], dtype=np.intp), 1)
+        crafted = Tree(tree.tree_.n_features, np.array([2], dtype=np.intp), 1)
         crafted.__setstate__(state)
-        model.tree_ = crafted
+        tree.tree_ = crafted
     else:
         model = HistGradientBoostingClassifier(max_iter=3, min_samples_leaf=2).fit(X, y)
         nodes = model._predictors[0][0].nodes
         nodes["right"][np.flatnonzero(nodes["is_leaf"] == 0)[0]] = 10**6
     sio.dump(model, tmp_path / "m.skops")
     with pytest.raises(BundleError, match="nodes point outside"):
+        load_skops(tmp_path / "m.skops")
+
+
+@pytest.mark.parametrize("change", ["node_count", "n_features", "shape"])
+def test_packed_trees_that_do_not_add_up_are_refused(tmp_path, monkeypatch, change):
+    """A packed ensemble's counts are numbers from the file: trees are built from them only
+    when they agree with the arrays and with the ensemble's inputs."""
+    import numpy as np
+    import skops.io as sio
+
+    from automl.export._safe import load_skops
+    from automl.models import _trees
+    from automl.models._trees import GradientBoostingClassifier
+
+    X, y = np.arange(60.0).reshape(20, 3), np.arange(20) % 3
+    model = GradientBoostingClassifier(n_estimators=4, random_state=0).fit(X, y)
+    pack = _trees.pack_trees
+
+    def crafted(*args):
+        packed = pack(*args)
+        if change == "node_count":
+            packed["node_count"][0] += 5  # a tree that reads past its own nodes
+        elif change == "n_features":
+            packed["n_features"] = 50  # feature indices up to 49 on 3 columns
+        return packed
+
+    monkeypatch.setattr(_trees, "pack_trees", crafted)
+    state = model.__getstate__()
+    if change == "shape":
+        state[_trees.PACKED]["shape"] = [5, 3]  # more places than trees
+    model.__getstate__ = lambda: state
+    sio.dump(model, tmp_path / "m.skops")
+    with pytest.raises(BundleError, match="m.skops cannot be loaded: ValueError: the packed "
+                                          "trees do not"):
         load_skops(tmp_path / "m.skops")
