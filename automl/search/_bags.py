@@ -1,8 +1,12 @@
 """Fold models kept on disk: the final model that needs no refit.
 
-Every completed trial has fitted one model per fold. Averaged, those fold models are a
-complete model of the whole table (a bagged model, the way AutoGluon ships its fold models),
-available the moment the trial ends. The search keeps them for the few trials that could
+Every completed trial has fitted one model per fold. Averaged, one complete k-fold's fold
+models are a complete model of the whole table (a bagged model, the way AutoGluon ships its
+fold models), available the moment the trial ends. On a repeated k-fold only the first
+repeat's k are held and saved (every row out of fold once); scores and out-of-fold
+predictions still come from every repeat. The other repeats' models would triple what a
+worker holds on small tables (5-fold x 3) and what a bagged ensemble loads, for more copies
+of models that differ only in their shuffle. The search keeps them for the few trials that could
 become the final model (the best few overall and the best of each family), so a run whose
 refit cannot fit the time left still ends with a model, and on small tables the average of
 the fold models can be chosen because it scores better than a refit.
@@ -24,7 +28,8 @@ KEEP_TOP = 3  # trials kept besides each family's best
 # A worker holds the fold models of the trial it is running, in memory, until the search
 # says whether to save them; past this size it lets them go (that trial gets no bagged
 # fallback; its refit is still in the chain). Wide forests on a few thousand rows reach
-# 200 MB for five folds, which alone would double the process tree's memory.
+# 200 MB for five folds, which alone would double the process tree's memory. Only one
+# repeat's folds are held (``Evaluator.run_trial``), so the bound is on k models, not k x r.
 HOLD_BYTES = 96 * 2**20
 WAIT_S = 3.0  # for fold models a worker is still writing when the final model is chosen
 START_S = 1.0  # a worker starts writing within this long of the request

@@ -135,9 +135,12 @@ class Evaluator:
             family_name: Registry name of the family.
             params: The family's bare params.
             on_fold: Called after each fold; returning False prunes the trial.
-            fold_models: If given, each fold's fitted Pipeline(preprocess, model) is appended
-                to it (the preprocessing fitted on that fold's training rows), so the fold
-                models can be averaged into a final model without any refit.
+            fold_models: If given, the fitted Pipeline(preprocess, model) of each fold of the
+                first repeat is appended to it (the preprocessing fitted on that fold's
+                training rows), so the fold models can be averaged into a final model without
+                any refit. One repeat's k folds leave every row out once, so their average is
+                a complete model of the table; the other repeats' models would triple what a
+                worker holds (5-fold x 3 on small tables) for a bag of correlated copies.
             train_fraction: Fit each fold's model on this share of the fold's training rows
                 (a seeded, stratified sample), scored on the same validation rows: the first
                 trial of a family too slow for a full fold still gives a comparable score.
@@ -186,7 +189,7 @@ class Evaluator:
             oof[p.repeat_of(i), valid_idx] = pred
             result = FoldResult(i, score, t1 - t0, t2 - t1, prep_s)
             results.append(result)
-            if fold_models is not None and not densified:
+            if fold_models is not None and not densified and p.repeat_of(i) == 0:
                 fold_models.append(Pipeline([("preprocess", pre), ("model", model)]))
             if on_fold is not None and not on_fold(result):
                 raise TrialPruned

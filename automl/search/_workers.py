@@ -133,7 +133,10 @@ def _worker_main(conn: Connection, problem: Problem) -> None:
 
 
 def _run_trial(conn: Connection, evaluator: Evaluator, job: RunTrial) -> tuple[int, list]:
-    """Score one trial; returns (number, fold models) when it completed, else (-1, [])."""
+    """Score one trial; returns (number, fold models) when it completed, else (-1, []).
+
+    The fold models are the first repeat's (``Evaluator.run_trial``): scores and
+    out-of-fold predictions come from every repeat, what is held and saved from one."""
     def on_fold(result) -> bool:
         conn.send(FoldScored(job.number, result))
         return conn.recv().go
@@ -149,13 +152,15 @@ def _run_trial(conn: Connection, evaluator: Evaluator, job: RunTrial) -> tuple[i
         conn.send(TrialFailed(job.number, type(exc).__name__, _message(exc)))
     else:
         conn.send(TrialCompleted(job.number, folds, oof))
-        if len(models) == len(folds):
+        first_repeat = sum(1 for f in folds if evaluator.problem.repeat_of(f.fold) == 0)
+        if models and len(models) == first_repeat:  # a complete k-fold, none densified
             return job.number, models
     return -1, []
 
 
 def _keep(last: tuple[int, list], job: Keep) -> None:
-    """Save the fold models of the last completed trial as one equally weighted average.
+    """Save the fold models of the last completed trial (its first repeat's k) as one
+    equally weighted average.
 
     Written to a temporary name and renamed, so ``path`` exists only once it is complete
     (the parent may kill this worker at any moment). Nothing is written when the fold
