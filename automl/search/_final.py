@@ -289,7 +289,7 @@ class FinalStage:
         may hold is about one fold model grown to all rows (and to all of a fold's rows, for a
         trial fit on a sample of them); its export time grows with it."""
         p = self.prepared
-        n_folds = max(1, len(p.problem.splits))
+        n_folds = max(1, len(p.problem.splits) // max(1, p.problem.repeats))  # one repeat kept
         grow = len(p.full.y) / max(1, len(p.problem.splits[0][0]))
         by_number = {r.number: r for r in completed}
         numbers = list(plan.weights) if plan is not None else [completed[0].number]
