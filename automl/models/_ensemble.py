@@ -34,7 +34,12 @@ class WeightedEnsemble(BaseEstimator):
 
     @property
     def classes_(self) -> np.ndarray:
-        return self.members[0].classes_
+        # Every class any member knows: a fold model fit without a rare class's few rows
+        # gives it no probability rather than dropping it (or failing) for all the others.
+        first = self.members[0].classes_
+        if all(list(m.classes_) == list(first) for m in self.members[1:]):
+            return first
+        return np.unique(np.concatenate([np.asarray(m.classes_) for m in self.members]))
 
     @property
     def is_classifier(self) -> bool:
@@ -71,4 +76,8 @@ def _aligned(proba, model_classes, classes) -> np.ndarray:
     if list(model_classes) == list(classes):
         return proba
     index = {c: j for j, c in enumerate(model_classes)}
-    return proba[:, [index[c] for c in classes]]
+    out = np.zeros((proba.shape[0], len(classes)), dtype=float)
+    for k, c in enumerate(classes):
+        if c in index:
+            out[:, k] = proba[:, index[c]]
+    return out

@@ -131,3 +131,23 @@ def test_an_ensemble_of_bagged_regressors_predicts_numbers():
     classifier = WeightedEnsemble([inner], [1.0])
     assert classifier.predict_proba(X).shape == (60, 2)
     assert set(classifier.predict(X)) <= {True, False}
+
+
+@pytest.mark.parametrize("lacking", [0, 1])
+def test_a_member_fit_without_a_rare_class_gives_it_no_probability(lacking):
+    """A fold model whose training rows missed a rare class: the ensemble keeps every class
+    (whichever member lacks it), and that member gives the class zero probability."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = np.where(X[:, 0] > 0.8, "c", np.where(X[:, 1] > 0, "a", "b"))
+    full = LogisticRegression().fit(X, y)
+    without = LogisticRegression().fit(X[y != "c"], y[y != "c"])
+    members = [without, full] if lacking == 0 else [full, without]
+    ens = WeightedEnsemble(members, [1.0, 1.0])
+    proba = ens.predict_proba(X)
+    assert list(ens.classes_) == ["a", "b", "c"] and proba.shape == (60, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba[:, 2], full.predict_proba(X)[:, 2] / 2)
+    assert set(ens.predict(X)) <= {"a", "b", "c"}
