@@ -46,7 +46,7 @@ def regression_dataset():
     return load_dataset(make_frame("regression"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def frame_of():
     """``frame_of(task, n=120, seed=0)``: a fresh tiny table, for tests that need a size."""
     return make_frame

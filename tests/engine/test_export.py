@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,15 +19,30 @@ from automl.search import RunConfig
 from automl.search import run_search
 
 
-@pytest.fixture
-def bundle_dir(tmp_path, storage_url, binary_dataset):
-    config = RunConfig(target="target", budget_s=30, n_trials=4, cv=3, storage_url=storage_url,
+@pytest.fixture(scope="module")
+def built_bundle(tmp_path_factory, frame_of):
+    """One search and export for the module; the tests that alter a bundle alter a copy."""
+    from automl.data import load_dataset
+
+    folder = tmp_path_factory.mktemp("export")
+    dataset = load_dataset(frame_of("binary"))  # the same table as ``binary_dataset``
+    config = RunConfig(target="target", budget_s=30, n_trials=4, cv=3,
+                       storage_url=f"sqlite:///{(folder / 'studies.db').as_posix()}",
                        study_name="s", families=("linear", "hgb"))
-    result = run_search(config, binary_dataset)
-    return export_search_result(result, binary_dataset, tmp_path / "bundle")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AUTOML_HOME", str(folder))
+        result = run_search(config, dataset)
+    return export_search_result(result, dataset, folder / "bundle")
 
 
-def test_bundle_holds_every_file_and_lineage(bundle_dir, binary_dataset):
+@pytest.fixture
+def bundle_dir(built_bundle, tmp_path):
+    """A private copy of the module's bundle: a test may tamper with it."""
+    return Path(shutil.copytree(built_bundle, tmp_path / "bundle"))
+
+
+def test_bundle_holds_every_file_and_lineage(built_bundle, binary_dataset):
+    bundle_dir = built_bundle  # the export's own folder, to see what it left beside it
     names = {p.name for p in bundle_dir.iterdir()}
     assert {"model.joblib", "metadata.json", "profile.json", "model_card.md", "model_card.html",
             "MLmodel", "requirements.txt", "python_env.yaml", "input_example.json", "code"} <= names
