@@ -66,6 +66,24 @@ def test_a_forest_that_would_outgrow_its_bound_is_capped_in_leaves():
     assert small.max_leaf_nodes is None
 
 
+def test_a_multiclass_gradient_boosting_is_capped_in_leaves_like_a_forest(monkeypatch):
+    from automl.models import _families
+
+    params = {"n_estimators": 60, "learning_rate": 0.1, "max_depth": 8, "subsample": 1.0,
+              "min_samples_leaf": 1, "max_features": 1.0}
+    four = SpaceContext(TaskKind.MULTICLASS, n_rows=400, n_features=5, n_classes=4, seed=0)
+    assert get_family("gb").make(params, four).max_leaf_nodes is None  # 240 trees fit 48 MB
+    monkeypatch.setattr(_families, "FOREST_BYTES", 2**20)
+    monkeypatch.setattr(_families, "MIN_FOREST_LEAVES", 4)
+    capped = get_family("gb").make(params, four)
+    assert capped.max_leaf_nodes == _families.tree_leaf_cap(240, 256, 1)
+    rng = np.random.default_rng(0)
+    capped.fit(rng.random((400, 5)), rng.integers(0, 4, 400))
+    assert model_nbytes(capped) <= 2**20  # what it was sized for, fitted
+    two = SpaceContext(TaskKind.BINARY, n_rows=400, n_features=5, n_classes=2, seed=0)
+    assert get_family("gb").make(params, two).max_leaf_nodes == _families.tree_leaf_cap(60, 256, 1)
+
+
 def test_on_one_machine_the_recorder_is_a_thread_not_a_process(tmp_path):
     url = f"sqlite:///{tmp_path / 's.db'}"
     storage = optuna.storages.RDBStorage(url)
