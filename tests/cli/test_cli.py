@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,11 +13,11 @@ import pytest
 
 def test_run_json_then_predict_matches_python_api(cli, tmp_path, breast_cancer_csv):
     proc = cli("run", breast_cancer_csv, "--target", "diagnosis", "--time-budget", 20,
-               "--n-trials", 6, "--cv", 3, "--study", "bc", "--families", "linear,hgb,tree",
+               "--n-trials", 3, "--cv", 2, "--study", "bc", "--families", "linear,hgb,tree",
                "--out", tmp_path / "bundle", "--json", check=0)
     doc = json.loads(proc.stdout)  # exactly one JSON document on stdout
     assert doc["study"] == "bc" and doc["bundle"]
-    assert sum(doc["trials"].values()) == 6
+    assert sum(doc["trials"].values()) == 3
     assert doc["task"]["kind"] == "binary" and doc["task"]["metric"] == "roc_auc"
 
     out = tmp_path / "pred.csv"
@@ -95,9 +97,29 @@ def test_only_empty_features_exit_2(cli, tmp_path):
     assert proc.returncode == 2 and "No column can be used" in proc.stderr
 
 
-def test_tampered_bundle_exit_2(cli, tmp_path, breast_cancer_csv):
-    cli("run", breast_cancer_csv, "--target", "diagnosis", "--n-trials", 2, "--cv", 2,
-        "--study", "t", "--families", "linear", "--out", tmp_path / "b", check=0)
+@pytest.fixture(scope="module")
+def linear_bundle(tmp_path_factory) -> Path:
+    """``automl run ... --out`` of a two-trial linear search, run once for the tests that only
+    need a bundle of the sample (copy it before changing it)."""
+    import os
+    import subprocess
+    import sys
+
+    from automl.datasets import sample_path
+
+    folder = tmp_path_factory.mktemp("cli-bundle")
+    env = {**os.environ, "AUTOML_HOME": str(folder / "home")}
+    env.pop("AUTOML_STORAGE", None)
+    proc = subprocess.run([sys.executable, "-m", "automl", "run", str(sample_path("breast_cancer")),
+                           "--target", "diagnosis", "--n-trials", "2", "--cv", "2", "--study", "d",
+                           "--families", "linear", "--out", str(folder / "b")],
+                          capture_output=True, text=True, env=env, timeout=120, cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    return folder / "b"
+
+
+def test_tampered_bundle_exit_2(cli, tmp_path, breast_cancer_csv, linear_bundle):
+    shutil.copytree(linear_bundle, tmp_path / "b")
     model = tmp_path / "b" / "model.joblib"
     data = bytearray(model.read_bytes())
     data[100] ^= 0x01
@@ -135,16 +157,15 @@ def test_worker_on_unknown_study_exit_2(cli):
     assert proc.returncode == 2 and "No study named 'nope'" in proc.stderr
 
 
-def test_drift_exit_code_for_scheduled_checks(cli, tmp_path, breast_cancer_csv):
-    cli("run", breast_cancer_csv, "--target", "diagnosis", "--n-trials", 2, "--cv", 2,
-        "--study", "d", "--families", "linear", "--out", tmp_path / "b", check=0)
-    same = cli("drift", tmp_path / "b", breast_cancer_csv, "--fail-on", "drift", check=0)
+def test_drift_exit_code_for_scheduled_checks(cli, tmp_path, breast_cancer_csv, linear_bundle):
+    bundle = shutil.copytree(linear_bundle, tmp_path / "b")  # drift may write beside the model
+    same = cli("drift", bundle, breast_cancer_csv, "--fail-on", "drift", check=0)
     assert "ok" in same.stdout
     frame = pd.read_csv(breast_cancer_csv)
     frame["mean radius"] = frame["mean radius"] * 3
     moved = tmp_path / "moved.csv"
     frame.to_csv(moved, index=False)
-    proc = cli("drift", tmp_path / "b", moved, "--fail-on", "drift", "--json")
+    proc = cli("drift", bundle, moved, "--fail-on", "drift", "--json")
     assert proc.returncode == 3
     doc = json.loads(proc.stdout)
     assert doc["status"] == "drift"
