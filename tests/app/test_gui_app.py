@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-
-import pytest
 
 import app.errors as errors
 from app.main import _parser
@@ -63,17 +60,3 @@ def test_entry_point_arguments():
     args = _parser().parse_args(["data.csv"])
     assert args.data == "data.csv" and args.self_test is None
     assert _parser().parse_args(["--self-test", "out"]).self_test == "out"
-
-
-@pytest.mark.slow
-def test_self_test_runs_the_whole_wizard(tmp_path):
-    out = tmp_path / "shots"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", AUTOML_HOME=str(tmp_path))
-    done = subprocess.run([sys.executable, "-m", "app", "--self-test", str(out), "--budget", "15"],
-                          env=env, capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr[-3000:]
-    shots = sorted(p.name for p in out.glob("*.png"))
-    for step in ("01-data", "02-target", "03-settings", "04-search", "05-results", "06-export",
-                 "07-history"):
-        assert f"{step}.png" in shots
-    assert (out / "bundle" / "model.joblib").is_file()
