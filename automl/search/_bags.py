@@ -29,8 +29,10 @@ KEEP_TOP = 3  # trials kept besides each family's best
 # says whether to save them; past this size it lets them go (that trial gets no bagged
 # fallback; its refit is still in the chain). Wide forests on a few thousand rows reach
 # 200 MB for five folds, which alone would double the process tree's memory. Only one
-# repeat's folds are held (``Evaluator.run_trial``), so the bound is on k models, not k x r.
-HOLD_BYTES = 96 * 2**20
+# repeat's folds are held (``Evaluator.run_trial``), so the bound is on k models, not k x r:
+# 48 MB is 9.6 MB per fold model of a 5-fold, more than the 6.4 MB that 96 MB left each of
+# the fifteen a small table's 5-fold x 3 held before.
+HOLD_BYTES = 48 * 2**20
 WAIT_S = 3.0  # for fold models a worker is still writing when the final model is chosen
 START_S = 1.0  # a worker starts writing within this long of the request
 
