@@ -68,6 +68,7 @@ class Metric:
     needs_proba: bool
     explanation: str
     _fn: Callable[..., float]
+    _fast: Callable[[np.ndarray, np.ndarray | None], Callable[[np.ndarray], float] | None] | None = None
 
     def score(self, y_true: np.ndarray, pred: np.ndarray, classes: np.ndarray | None = None) -> float:
         """Score predictions.
@@ -79,6 +80,16 @@ class Metric:
             classes: Class labels in probability-column order (classification).
         """
         return float(self._fn(np.asarray(y_true), np.asarray(pred), classes))
+
+    def scorer(self, y_true: np.ndarray, classes: np.ndarray | None = None) -> Callable[[np.ndarray], float]:
+        """``score`` with the rows fixed, for scoring many predictions of the same rows.
+
+        Ensemble selection scores thousands of candidate averages; scikit-learn's input
+        checks cost about 3 ms a log-loss call on string labels (9 s of a 60 s run on
+        penguins). Log loss and RMSE get the same numbers straight from numpy."""
+        y = np.asarray(y_true)
+        fast = self._fast(y, classes) if self._fast is not None else None
+        return fast if fast is not None else (lambda pred: self.score(y, pred, classes))
 
     @property
     def direction(self) -> str:
@@ -99,6 +110,23 @@ def _log_loss(y, proba, classes):
                         labels=[classes[j] for j in order])
 
 
+def _log_loss_scorer(y, classes):
+    """Log loss of the true class's probability, clipped as ``_log_loss`` and scikit-learn
+    clip it (to 1e-15, then to 1 - eps); None when a label is not among ``classes``."""
+    index = {c: j for j, c in enumerate(classes)}
+    if any(v not in index for v in np.unique(y)):
+        return None
+    rows, cols = np.arange(len(y)), np.array([index[v] for v in y], dtype=np.intp)
+    high = 1.0 - np.finfo(float).eps
+    return lambda proba: float(-np.mean(np.log(np.clip(
+        np.asarray(proba, dtype=float)[rows, cols], 1e-15, high))))
+
+
+def _rmse_scorer(y, classes):
+    y = np.asarray(y, dtype=float)
+    return lambda pred: float(np.sqrt(np.mean((y - np.asarray(pred, dtype=float)) ** 2)))
+
+
 def _f1(y, pred, classes):
     if classes is not None and len(classes) == 2:
         return skm.f1_score(y, pred, pos_label=classes[1])
@@ -113,7 +141,7 @@ METRICS: dict[str, Metric] = {
                _roc_auc),
         Metric("log_loss", "Log loss", _CLS, False, True,
                "How confident and right the predicted probabilities are (lower is better).",
-               _log_loss),
+               _log_loss, _log_loss_scorer),
         Metric("accuracy", "Accuracy", _CLS, True, False,
                "Share of rows whose class is predicted exactly.",
                lambda y, p, c: skm.accuracy_score(y, p)),
@@ -125,7 +153,7 @@ METRICS: dict[str, Metric] = {
                _f1),
         Metric("rmse", "RMSE", (TaskKind.REGRESSION,), False, False,
                "Typical size of the error, in the target's units; large errors weigh more.",
-               lambda y, p, c: skm.root_mean_squared_error(y, p)),
+               lambda y, p, c: skm.root_mean_squared_error(y, p), _rmse_scorer),
         Metric("mae", "MAE", (TaskKind.REGRESSION,), False, False,
                "Average absolute error, in the target's units.",
                lambda y, p, c: skm.mean_absolute_error(y, p)),

@@ -76,9 +76,10 @@ def select_ensemble(
     if len(idx) < 10:
         return None
     sub, y_sub = stack[:, :, idx], y[idx]
+    score_rows = metric.scorer(y_sub, classes)
 
     def score(pred) -> float:
-        return float(np.mean([metric.score(y_sub, part, classes) for part in pred]))
+        return float(np.mean([score_rows(part) for part in pred]))
 
     picks = [0]
     total = sub[0].copy()
@@ -119,8 +120,10 @@ def select_ensemble(
 def fit_temperature(proba: np.ndarray, y: np.ndarray, metric: Metric, classes) -> float:
     """The temperature (grid over 0.25-4) that minimises the mean log loss over repeats of
     ``proba`` (repeats, rows, classes); 1.0 unless another one gains more than MIN_GAIN."""
+    score_rows = metric.scorer(y, classes)
+
     def loss(t: float) -> float:
-        return float(np.mean([metric.score(y, scale_proba(part, t), classes) for part in proba]))
+        return float(np.mean([score_rows(scale_proba(part, t)) for part in proba]))
 
     base = loss(1.0)
     losses = [loss(t) for t in TEMPERATURES]

@@ -151,3 +151,30 @@ def test_a_member_fit_without_a_rare_class_gives_it_no_probability(lacking):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_allclose(proba[:, 2], full.predict_proba(X)[:, 2] / 2)
     assert set(ens.predict(X)) <= {"a", "b", "c"}
+
+
+@pytest.mark.parametrize(("name", "kind"), [("log_loss", "multiclass"), ("log_loss", "binary"),
+                                            ("rmse", "regression"), ("roc_auc", "binary")])
+def test_the_selections_scorer_gives_the_metrics_own_numbers(name, kind):
+    """Selection scores thousands of averages with ``Metric.scorer``: the same numbers as
+    ``Metric.score``, extreme probabilities and a positive class that sorts first included."""
+    rng = np.random.default_rng(1)
+    metric = get_metric(name)
+    if kind == "regression":
+        y, classes = rng.normal(size=200), None
+        preds = [y + rng.normal(size=200), np.zeros(200)]
+    else:
+        classes = np.array(["z", "a", "m"], dtype=object)[: 3 if kind == "multiclass" else 2]
+        y = rng.choice(classes, 200)
+        sharp = np.eye(len(classes))[rng.integers(0, len(classes), 200)]  # 0s and 1s
+        preds = [rng.dirichlet(np.ones(len(classes)), 200), sharp]
+    scorer = metric.scorer(y, classes)
+    for pred in preds:
+        assert scorer(pred) == pytest.approx(metric.score(y, pred, classes), rel=1e-12, abs=1e-12)
+
+
+def test_a_label_outside_the_classes_falls_back_to_the_metric():
+    metric = get_metric("log_loss")
+    y, classes = np.array(["a", "b", "c"]), np.array(["a", "b"])
+    with pytest.raises(ValueError):
+        metric.scorer(y, classes)(np.full((3, 2), 0.5))
