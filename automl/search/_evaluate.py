@@ -83,6 +83,11 @@ class Problem:
         return repeat_of(fold, self.repeats, len(self.splits))
 
     @property
+    def folds_per_repeat(self) -> int:
+        """k of a repeated k-fold (1 for a holdout): what one repeat's fold models number."""
+        return max(1, len(self.splits) // max(1, self.repeats))
+
+    @property
     def classes(self) -> np.ndarray | None:
         return np.asarray(self.task.classes) if self.task.kind.is_classification else None
 

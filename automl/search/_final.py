@@ -207,7 +207,7 @@ class FinalStage:
         p = self.prepared
         if len(p.problem.y) > MEASURE_MAX_ROWS or not p.problem.splits or best.family == "ensemble":
             return None
-        k = len(p.problem.splits) // max(1, p.problem.repeats)
+        k = p.problem.folds_per_repeat
         per_repeat = ((best.fit_seconds or 0.0) + (best.prep_seconds or 0.0)) / max(
             1, p.problem.repeats)
         if per_repeat * k * 1.5 + 0.5 > self._left() * MEASURE_SHARE:
@@ -289,7 +289,7 @@ class FinalStage:
         may hold is about one fold model grown to all rows (and to all of a fold's rows, for a
         trial fit on a sample of them); its export time grows with it."""
         p = self.prepared
-        n_folds = max(1, len(p.problem.splits) // max(1, p.problem.repeats))  # one repeat kept
+        n_folds = p.problem.folds_per_repeat  # a kept file holds one repeat's fold models
         grow = len(p.full.y) / max(1, len(p.problem.splits[0][0]))
         by_number = {r.number: r for r in completed}
         numbers = list(plan.weights) if plan is not None else [completed[0].number]

@@ -231,7 +231,11 @@ def test_the_model_size_is_read_from_one_repeats_fold_models(repeats, expected):
 
     splits = [(np.arange(80), np.arange(80, 100))] * (4 * repeats)
     stage = object.__new__(_final.FinalStage)
-    stage.prepared = SimpleNamespace(problem=SimpleNamespace(splits=splits, repeats=repeats),
+    from automl.search._evaluate import Problem
+
+    problem = SimpleNamespace(splits=splits, repeats=repeats)
+    problem.folds_per_repeat = Problem.folds_per_repeat.fget(problem)  # the real rule
+    stage.prepared = SimpleNamespace(problem=problem,
                                      full=SimpleNamespace(y=np.zeros(120)))
     stage.bags = SimpleNamespace(megabytes=lambda n: 32.0)  # 4 fold models of 8 MB
     record = SimpleNamespace(number=7, train_fraction=1.0)
