@@ -50,7 +50,8 @@ def _load_pyfunc(path):
 def mlflow_files(metadata: dict[str, Any], input_example: list[dict[str, Any]]) -> dict[str, str]:
     versions = library_versions()
     py = platform.python_version()
-    reqs = [f"{name}=={versions[name]}" for name in ("scikit-learn", "numpy", "pandas", "scipy", "joblib")
+    reqs = [f"{name}=={versions[name]}" for name in ("scikit-learn", "numpy", "pandas", "scipy", "joblib",
+                                                     "lightgbm", "skops")
             if name in versions]
     mlmodel = "\n".join([
         "artifact_path: model",

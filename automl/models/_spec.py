@@ -32,6 +32,8 @@ class FamilySpec:
         cost: Relative cost of one fit, HistGradientBoosting = 1 on the same data.
         max_rows: Skip the family above this many training rows (cost grows too fast).
         accepts_sparse: False when it needs dense input (naive Bayes on text would not).
+        save_cost: Seconds to write and check a MB of its fitted model in the bundle,
+            scikit-learn's tree ensembles = 1 (the export's reserve counts it).
     """
 
     name: str
@@ -45,6 +47,7 @@ class FamilySpec:
     cost: float = 1.0
     max_rows: int | None = None
     accepts_sparse: bool = True
+    save_cost: float = 1.0
 
     def supports(self, kind: TaskKind) -> bool:
         return TaskKind(kind) in self.tasks

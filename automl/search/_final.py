@@ -27,8 +27,10 @@ from dataclasses import replace
 import optuna
 from optuna.trial import TrialState
 
+from automl.errors import ConfigError
 from automl.errors import SearchError
 from automl.events import Phase
+from automl.models import get_family
 from automl.records import TrialRecord
 from automl.records import TrialStatus
 from automl.records import keys as K
@@ -57,6 +59,13 @@ COMBINE_S = 1.5  # loading the members and saving the ensemble
 EXPLAIN_MAX_S = 3.0  # permutation importances of the final model, if that much time is left
 MEASURE_MAX_ROWS = 5_000  # bagged vs refit is measured on tables up to this size
 MEASURE_SHARE = 0.5  # of the time left before the final model is due
+
+
+def _save_cost(family: str) -> float:
+    try:
+        return get_family(family).save_cost
+    except ConfigError:  # a family of an earlier run's study, no longer registered
+        return 1.0
 
 
 class FinalStage:
@@ -287,14 +296,21 @@ class FinalStage:
     def _model_megabytes(self, completed: list[TrialRecord], plan: EnsemblePlan | None) -> float:
         """The final model's likely size, from the kept fold models: a refit of each trial it
         may hold is about one fold model grown to all rows (and to all of a fold's rows, for a
-        trial fit on a sample of them); its export time grows with it."""
+        trial fit on a sample of them); its export time grows with it, by its family's
+        ``save_cost`` (in scikit-learn tree ensembles' megabytes)."""
         p = self.prepared
         n_folds = p.problem.folds_per_repeat  # a kept file holds one repeat's fold models
         grow = len(p.full.y) / max(1, len(p.problem.splits[0][0]))
         by_number = {r.number: r for r in completed}
         numbers = list(plan.weights) if plan is not None else [completed[0].number]
-        return sum((self.bags.megabytes(n) or 0.0) / n_folds * grow
-                   / (by_number[n].train_fraction if n in by_number else 1.0) for n in numbers)
+
+        def megabytes(n: int) -> float:
+            record = by_number.get(n)
+            share = record.train_fraction if record is not None else 1.0
+            cost = _save_cost(record.family) if record is not None else 1.0
+            return (self.bags.megabytes(n) or 0.0) / n_folds * grow / share * cost
+
+        return sum(megabytes(n) for n in numbers)
 
     def _reserve_export(self, completed: list[TrialRecord], plan: EnsemblePlan | None) -> None:
         """Bring the final model's deadline forward by the time its bundle takes to write."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 
-PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy", "joblib", "optuna", "automl-studio")
+PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy", "joblib", "lightgbm", "skops", "optuna",
+            "automl-studio")
 
 
 def library_versions() -> dict[str, str]:
