@@ -95,7 +95,7 @@ def test_the_base_install_needs_no_qt(wheel):
         assert resource in names, f"the wheel lacks {resource}"
 
 
-def test_the_installed_engine_imports_no_qt_and_finds_its_data(venv, tmp_path):
+def test_the_installed_engine_imports_no_qt_and_finds_its_data(venv, self_test, tmp_path):
     probe = ("import json, sys, automl, automl.cli, automl.data, automl.search, automl.export\n"
              "from automl.datasets import sample_path\n"
              "print(json.dumps({'automl': automl.__file__, 'sample': str(sample_path('wine')),\n"
@@ -107,7 +107,7 @@ def test_the_installed_engine_imports_no_qt_and_finds_its_data(venv, tmp_path):
     assert out["qt"] == []
 
 
-def test_the_demo_runs_from_the_wheel(venv, tmp_path):
+def test_the_demo_runs_from_the_wheel(venv, self_test, tmp_path):
     python = _bin(venv, "python")
     data = _run([str(python), "-c", "from automl.datasets import sample_path; "
                  "print(sample_path('breast_cancer'))"], cwd=tmp_path, timeout=60).stdout.strip()
@@ -119,18 +119,51 @@ def test_the_demo_runs_from_the_wheel(venv, tmp_path):
     assert "rank" in done.stdout and (tmp_path / "demo-bundle" / "model.joblib").is_file()
 
 
-def test_the_self_test_runs_from_the_wheel(venv, tmp_path):
+@pytest.fixture(scope="module")
+def self_test(venv, tmp_path_factory):
+    """``automl-studio --self-test`` from the wheel, started in the background as soon as the
+    venv exists: its 20 s search waits in a child process while the demo and the import probe
+    run, and ``test_the_self_test_runs_from_the_wheel`` waits for it and asserts on it. The
+    tests before that one request this fixture only to start it early."""
+    folder = tmp_path_factory.mktemp("self-test")
+    out, err = (folder / "stdout.txt").open("w"), (folder / "stderr.txt").open("w")
     # The self-test waits for three completed trials: 20 s leaves room on a loaded machine.
-    done = _run([str(_bin(venv, "automl-studio")), "--self-test", str(tmp_path / "shots"),
-                 "--budget", "20"], cwd=tmp_path, timeout=300, env=_env(tmp_path))
-    assert "self-test passed" in done.stdout
+    cmd = [str(_bin(venv, "automl-studio")), "--self-test", str(folder / "shots"),
+           "--budget", "20"]
+    proc = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=err, text=True,
+                            env=_env(folder))
+
+    def wait() -> tuple[Path, str]:
+        try:
+            proc.wait(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            out.close()
+            err.close()
+        stdout, stderr = ((folder / n).read_text() for n in ("stdout.txt", "stderr.txt"))
+        assert proc.returncode == 0, f"{' '.join(cmd)}\n{stdout}\n{stderr}"
+        return folder, stdout
+
+    yield wait
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    out.close()
+    err.close()
+
+
+def test_the_self_test_runs_from_the_wheel(self_test):
+    folder, stdout = self_test()
+    assert "self-test passed" in stdout
     # What tests/app used to check of a second self-test run from the sources: a screenshot of
     # every step and the exported bundle (the wheel's code is the same code).
-    shots = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
+    shots = sorted(p.name for p in (folder / "shots").glob("*.png"))
     for step in ("01-data", "02-target", "03-settings", "04-search", "05-results", "06-export",
                  "07-history"):
         assert f"{step}.png" in shots
-    assert (tmp_path / "shots" / "bundle" / "model.joblib").is_file()
+    assert (folder / "shots" / "bundle" / "model.joblib").is_file()
 
 
 def test_without_the_gui_extra_automl_studio_names_it(venv, tmp_path):
