@@ -90,14 +90,19 @@ def test_old_bundle_loads_and_says_what_could_not_run(work):
 
 
 def test_compare_reports_the_difference_b_minus_a_with_an_interval(work):
-    proc = _run(work / "home", "compare", work / "a", work / "b", work / "new.csv", "--json", cwd=work)
+    # 200 resamples, not the default 1000: the bootstrap is most of a compare's time (15 s ->
+    # 7.5 s a call), and its coverage at 1000 is tested in test_monitor_compare.py.
+    boot = ("--n-boot", 200)
+    proc = _run(work / "home", "compare", work / "a", work / "b", work / "new.csv", *boot, "--json",
+                cwd=work)
     assert proc.returncode == 0, proc.stderr
     doc = _json(proc)
-    assert doc["metric"] == "roc_auc"
+    assert doc["metric"] == "roc_auc" and doc["n_boot"] == 200
     assert doc["difference"] == pytest.approx(doc["b"] - doc["a"])
     assert doc["low"] <= doc["difference"] <= doc["high"]
     assert doc["verdict"] in ("B is better", "no clear difference", "B is worse")
-    same = _json(_run(work / "home", "compare", work / "a", work / "a", work / "new.csv", "--json", cwd=work))
+    same = _json(_run(work / "home", "compare", work / "a", work / "a", work / "new.csv", *boot, "--json",
+                      cwd=work))
     assert same["difference"] == 0 and same["verdict"] == "no clear difference"
 
 
