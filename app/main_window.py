@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         about = QAction("&About AutoML Studio", self)
         about.triggered.connect(lambda: QMessageBox.about(
             self, "AutoML Studio",
-            f"AutoML Studio {automl.__version__}\n\nOptuna search over scikit-learn models, "
+            f"AutoML Studio {automl.__version__}\n\nOptuna search over scikit-learn and LightGBM models, "
             "recorded trials and deployable bundles."))
         help_menu.addAction(about)
 
