@@ -277,7 +277,7 @@ FAMILIES: tuple[FamilySpec, ...] = (
     ),
     FamilySpec(
         "lgbm", "LightGBM",
-        "Boosted trees grown leaf by leaf: LightGBM, fast and strong on most tables.",
+        "Boosted trees grown leaf by leaf, categories split natively: fast and strong.",
         ALL, Style.NATIVE, _lgbm_space,
         {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 31, "min_child_samples": 20,
          "colsample_bytree": 1.0, "subsample": 1.0, "reg_lambda": 1e-8},
