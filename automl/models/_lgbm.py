@@ -23,7 +23,6 @@ NATIVE style's ordinal codes): LightGBM takes them in ``fit``, not as a paramete
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,6 +38,7 @@ _INNER = ("split_feature", "threshold", "decision_type", "left_child", "right_ch
 _LEAF = ("leaf_value",)
 _INTS = {"split_feature", "decision_type", "left_child", "right_child", "cat_boundaries",
          "cat_threshold"}
+MAX_INPUTS = 1_000_000  # columns a packed booster may read (its model text names each)
 _DECISION_BITS = 0b1111  # categorical, default-left, and a 2-bit missing type (0, 1 or 2)
 
 
@@ -127,17 +127,34 @@ def _check_tree(i: int, leaves: int, inner: dict[str, np.ndarray], n_features: i
         refuse("has a split threshold that is not a number or not a bitset")
 
 
+def _arrays(packed: dict[str, Any]) -> dict[str, Any]:
+    """The packed arrays as flat int64 and float64 arrays, the very numbers that are checked
+    and then written (an integer field given as fractions is refused, not truncated)."""
+    out = {k: packed[k] for k in ("kind", "n_class", "n_per_iteration", "n_features")}
+    for key in ("num_leaves", "num_cat", "shrinkage", *_INNER, *_LEAF, "cat_boundaries",
+                "cat_threshold"):
+        value = np.asarray(packed[key])
+        integral = key in _INTS or key in ("num_leaves", "num_cat")
+        if value.ndim != 1 or not (np.issubdtype(value.dtype, np.integer) if integral
+                                   else np.issubdtype(value.dtype, np.number)):
+            raise ValueError(f"the packed booster's {key} is not a flat array of "
+                             f"{'integers' if integral else 'numbers'}")
+        out[key] = value.astype(np.int64 if integral else np.float64)
+    return out
+
+
 def _check(packed: dict[str, Any], n_features_in: int) -> None:
-    kind = packed.get("kind")
-    leaves = np.asarray(packed["num_leaves"], dtype=np.int64)
-    cats = np.asarray(packed["num_cat"], dtype=np.int64)
+    kind = packed["kind"]
+    leaves, cats = packed["num_leaves"], packed["num_cat"]
     n_class, per_iteration = int(packed["n_class"]), int(packed["n_per_iteration"])
     n_features = int(packed["n_features"])
     expected_class = per_iteration if kind == "multiclass" else 1
-    if (kind not in KINDS or n_features != n_features_in or n_class != expected_class
+    if (not isinstance(kind, str) or kind not in KINDS or n_features != n_features_in
+            or not 0 < n_features <= MAX_INPUTS or n_class != expected_class
             or per_iteration < 1 or (kind == "multiclass" and n_class < 3)
-            or leaves.ndim != 1 or len(cats) != len(leaves) or len(packed["shrinkage"]) != len(leaves)
-            or len(leaves) % per_iteration or (leaves < 1).any() or (cats < 0).any()):
+            or len(cats) != len(leaves) or len(packed["shrinkage"]) != len(leaves)
+            or len(leaves) < per_iteration or len(leaves) % per_iteration
+            or (leaves < 1).any() or (cats < 0).any()):
         raise ValueError("the packed booster does not add up: its kind, class count, tree "
                          "count or inputs disagree with the model")
     n_inner, n_leaf = int((leaves - 1).sum()), int(leaves.sum())
@@ -146,17 +163,14 @@ def _check(packed: dict[str, Any], n_features_in: int) -> None:
             or len(packed["cat_boundaries"]) != int((cats + (cats > 0)).sum())):
         raise ValueError("the packed booster's arrays are not as long as its trees say")
     for key in ("leaf_value", "shrinkage"):
-        if not np.isfinite(np.asarray(packed[key], dtype=np.float64)).all():
+        if not np.isfinite(packed[key]).all():
             raise ValueError(f"the packed booster holds a {key} that is not finite")
-    bounds = np.asarray(packed["cat_boundaries"], dtype=np.int64)
-    bitsets = np.asarray(packed["cat_threshold"], dtype=np.int64)
+    bounds, bitsets = packed["cat_boundaries"], packed["cat_threshold"]
     if ((bitsets < 0) | (bitsets > 0xFFFFFFFF)).any():
         raise ValueError("the packed booster holds a category bitset out of range")
     inner_at = leaf_at = bound_at = bitset_at = 0
     for i, (n_leaves, n_cat) in enumerate(zip(leaves.tolist(), cats.tolist(), strict=True)):
-        inner = {k: np.asarray(packed[k][inner_at:inner_at + n_leaves - 1]) for k in _INNER}
-        for key in ("left_child", "right_child", "split_feature", "decision_type"):
-            inner[key] = inner[key].astype(np.int64)
+        inner = {k: packed[k][inner_at:inner_at + n_leaves - 1] for k in _INNER}
         n_bitset = 0
         if n_cat:
             tree_bounds = bounds[bound_at:bound_at + n_cat + 1]
@@ -185,6 +199,7 @@ def model_text(packed: dict[str, Any], n_features_in: int) -> str:
     Raises:
         ValueError: The arrays do not describe trees of this model.
     """
+    packed = _arrays(packed)
     _check(packed, n_features_in)
     kind, n_class = packed["kind"], int(packed["n_class"])
     objective = {"regression": "regression", "binary": "binary sigmoid:1",
@@ -208,8 +223,7 @@ def model_text(packed: dict[str, Any], n_features_in: int) -> str:
             lines.append(_line("cat_boundaries", bounds))
             lines.append(_line("cat_threshold", packed["cat_threshold"][bitset_at:bitset_at + int(bounds[-1])]))
             bitset_at += int(bounds[-1])
-        shrinkage = float(packed["shrinkage"][i])
-        lines += ["is_linear=0", f"shrinkage={repr(shrinkage) if math.isfinite(shrinkage) else 1}", "", ""]
+        lines += ["is_linear=0", f"shrinkage={float(packed['shrinkage'][i])!r}", "", ""]
         inner_at += leaves - 1
         leaf_at += leaves
         bound_at += n_cat + (n_cat > 0)

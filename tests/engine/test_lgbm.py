@@ -104,6 +104,12 @@ TAMPERS = {
     "a class count unlike the trees": lambda p: p.update(n_class=7),
     "bitsets no tree uses": lambda p: p.update(cat_threshold=np.append(p["cat_threshold"], 1)),
     "a bitset word out of range": lambda p: p["cat_threshold"].__setitem__(0, 2**40),
+    "children given as fractions": lambda p: p.update(left_child=p["left_child"] + 0.5),
+    "leaf counts as text": lambda p: p.update(num_leaves=p["num_leaves"].astype(str)),
+    "no trees at all": lambda p: p.update(
+        **{k: p[k][:0] for k in ("num_leaves", "num_cat", "shrinkage", "split_feature",
+                                 "threshold", "decision_type", "left_child", "right_child",
+                                 "leaf_value", "cat_boundaries", "cat_threshold")}),
 }
 
 
@@ -113,6 +119,13 @@ def test_arrays_that_do_not_describe_the_trees_are_refused(change):
     model = L.LGBMClassifier.__new__(L.LGBMClassifier)
     with pytest.raises(ValueError, match="packed booster"):
         model.__setstate__(state)
+
+
+def test_an_input_count_past_the_limit_is_refused_before_any_text_is_written():
+    state = _tampered("binary", lambda p: p.update(n_features=L.MAX_INPUTS + 1))
+    state["_n_features"] = L.MAX_INPUTS + 1  # consistent with the model, and still refused
+    with pytest.raises(ValueError, match="does not add up"):
+        L.LGBMClassifier.__new__(L.LGBMClassifier).__setstate__(state)
 
 
 def test_a_tampered_skops_file_is_refused_with_one_line(tmp_path, monkeypatch):
