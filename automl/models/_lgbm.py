@@ -69,7 +69,7 @@ def pack_booster(booster: lightgbm.Booster, kind: str) -> dict[str, Any]:
     head = dict(line.split("=", 1) for line in header.splitlines() if "=" in line)
     trees = [dict(line.split("=", 1) for line in block.splitlines()[1:] if "=" in line)
              for block in blocks]  # a block's first line is its tree's number
-    if any(t.get("is_linear", "0") != "0" for t in trees) or head.get("average_output") is not None:
+    if any(t.get("is_linear", "0") != "0" for t in trees) or "average_output" in header.splitlines():
         raise ValueError("linear trees and random-forest boosting are not saved packed")
     packed: dict[str, Any] = {
         "kind": kind,

@@ -66,6 +66,13 @@ def test_a_one_leaf_booster_comes_back():
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(X), model.predict(X))
 
 
+def test_a_random_forest_booster_is_refused_when_saved_not_misread():
+    forest = L.LGBMRegressor(boosting_type="rf", n_estimators=5, subsample=0.8, subsample_freq=1,
+                             verbose=-1).fit(X, Y["regression"])
+    with pytest.raises(ValueError, match="random-forest boosting"):
+        pickle.dumps(forest)  # its average of trees is not what the packed text would say
+
+
 def _tampered(task, change):
     state = _fit(task).__getstate__()
     packed = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in state[L.PACKED].items()}
