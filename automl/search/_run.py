@@ -230,8 +230,9 @@ class _Search:
 
         A family the sampler picks that would not fit is told to the sampler as pruned (so
         it learns to avoid it now) but not recorded: it never ran. After a few such picks
-        the most promising family that fits is chosen for the sampler. Returns False when
-        no family fits any more.
+        the most promising family that fits is chosen for the sampler. Once every family
+        has had its first trial, only the best few are in play (``SearchStudy.in_play``).
+        Returns False when no family in play fits any more.
         """
         self._pull_trials()
         now = time.monotonic()
@@ -239,7 +240,7 @@ class _Search:
         fractions = train_fractions(
             {f.name: self._estimate(f) for f in self.families}, self.st.completed_families(),
             left, min(left, self.config.effective_trial_timeout_s))
-        fits = set(fractions)
+        fits = self.st.in_play(set(fractions), self.metric.greater_is_better)
         if not fits:
             return False
         for attempt in range(MAX_REASKS):

@@ -40,6 +40,8 @@ from automl.storage import open_storage
 from automl.storage import worker_identity
 
 PULL_EVERY_S = 3.0  # how often trials recorded by other processes are pulled in
+FAMILIES_IN_PLAY = 3  # families the search goes on with once each has had its first trial
+_ENDED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
 class SearchStudy:
@@ -116,18 +118,53 @@ class SearchStudy:
             if t.state is TrialState.COMPLETE:
                 on_complete(t.value, t.number)
 
+    def in_play(self, names: set[str], greater_is_better: bool) -> set[str]:
+        """Of these families, those the sampler may pick now.
+
+        Every family first gets a trial of its own (its default). Once each of ``names`` has
+        had one that judged it (completed, pruned, or failed with an error; a trial stopped
+        for time does not judge a family, whose next trial may then run on a sample of the
+        rows, ``_budget.train_fractions``), only the ``FAMILIES_IN_PLAY`` with the best
+        scores so far go on: one step of successive halving over families, as FLAML and
+        AutoGluon spend a short budget on the strongest models rather than on all of them.
+        On a 3,000-row table at 60 s the defaults of ten families take about half of the
+        workers' time, and the sampler then gave each weak family another trial or two (a
+        slow gradient boosting alone took 18 s of it). When none of the best fits the time
+        left, none is in play: weaker families filling the last seconds would only delay the
+        final model.
+        """
+        tried, best = self._judged(greater_is_better)
+        if not names <= tried:
+            return names
+        sign = -1 if greater_is_better else 1
+        ranked = sorted(best, key=lambda n: sign * best[n])
+        return names & set(ranked[:FAMILIES_IN_PLAY])
+
     def most_promising(self, names: set[str], greater_is_better: bool) -> str:
         """Of these families, the one with the best score so far (else the cheapest)."""
         sign = -1 if greater_is_better else 1
-        best: dict[str, float] = {}
-        for t in self.mem.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-            name = t.params.get("family")
-            if name in names and (name not in best or sign * t.value < sign * best[name]):
-                best[name] = t.value
+        best = {n: v for n, v in self._judged(greater_is_better)[1].items() if n in names}
         if best:
             return min(best, key=lambda n: sign * best[n])
         costs = {f.name: f.cost for f in self.families}
         return min(names, key=lambda n: costs[n])
+
+    def _judged(self, greater_is_better: bool) -> tuple[set[str], dict[str, float]]:
+        """The families a trial has judged, and each one's best score so far."""
+        tried: set[str] = set()
+        best: dict[str, float] = {}
+        sign = -1 if greater_is_better else 1
+        for t in self.mem.get_trials(deepcopy=False, states=_ENDED):
+            name = t.params.get("family")
+            result = t.user_attrs.get(K.TRIAL_RESULT)
+            if result is None and t.state is not TrialState.COMPLETE:
+                continue  # told pruned without running: a pick that did not fit, or not in play
+            if t.state is TrialState.FAIL and result.get(K.ERROR_TYPE) == "TrialTimeout":
+                continue  # too slow at full size, not judged yet: its next may run on a sample
+            tried.add(name)
+            if t.state is TrialState.COMPLETE and (name not in best or sign * t.value < sign * best[name]):
+                best[name] = t.value
+        return tried, best
 
     def completed_families(self) -> set[str]:
         return {t.params.get("family") for t in self.mem.get_trials(
