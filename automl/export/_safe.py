@@ -40,6 +40,7 @@ ENGINE_TYPES = (
     "automl.models._trees.RandomForestRegressor",
     "automl.preprocess._transformers.DatetimeFeatures",
     "automl.preprocess._transformers.ImputeWithIndicators",
+    "automl.preprocess._transformers.TargetEncoder",  # its categories saved as text arrays
     "automl.preprocess._transformers.TextVectorizer",
     "automl.preprocess._transformers.text_column",
     "automl.preprocess._transformers.to_category_strings",

@@ -16,12 +16,12 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.preprocessing import OrdinalEncoder
 from sklearn.preprocessing import StandardScaler
-from sklearn.preprocessing import TargetEncoder
 
 from automl.data._types import ColumnKind
 from automl.data._types import Profile
 from automl.preprocess._transformers import DatetimeFeatures
 from automl.preprocess._transformers import ImputeWithIndicators
+from automl.preprocess._transformers import TargetEncoder
 from automl.preprocess._transformers import TextVectorizer
 from automl.preprocess._transformers import text_column
 from automl.preprocess._transformers import to_category_strings

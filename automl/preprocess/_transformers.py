@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.base import TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import TargetEncoder as _SklearnTargetEncoder
 from sklearn.utils.validation import check_is_fitted
 from sklearn.utils.validation import validate_data
 
@@ -185,3 +186,58 @@ class TextVectorizer(TfidfVectorizer):
         super().__setstate__(state)
         if terms is not None:
             self.vocabulary_ = {str(t): j for j, t in enumerate(terms)}
+
+
+# Longest category a target encoder saves as fixed-width text: each of its categories then
+# takes this many characters, so a column of long free-form values stays as it was.
+PACKED_CATEGORY_CHARS = 256
+
+
+class TargetEncoder(_SklearnTargetEncoder):
+    """scikit-learn's target encoder, saved with each column's categories as one array of text.
+
+    It encodes the high-cardinality columns, whose ``categories_`` are object arrays of
+    thousands of strings, and skops writes an object array one node per element: on a
+    7,500-row loan table two such columns (3,124 categories each) made 19,000 nodes per model,
+    0.2 s of each ensemble member's save and most of a 15 s run's overrun at export. As
+    fixed-width text (a plain ``.npy``, no pickle) they save at once and are rebuilt into the
+    same object arrays on load; a column whose categories are not all short strings that come
+    back the same is kept as it was.
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        categories = state.get("categories_")
+        if categories and all(_packs(c) for c in categories):
+            state = {k: v for k, v in state.items() if k != "categories_"}
+            state["category_text_"] = [c.astype(str) for c in categories]
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        text = state.pop("category_text_", None)
+        if text is not None:
+            categories = [np.asarray(t, dtype=str).astype(object) for t in text]
+            _check_encodings(categories, state.get("encodings_"))
+            state["categories_"] = categories
+        super().__setstate__(state)
+
+
+def _check_encodings(categories: list[np.ndarray], encodings) -> None:
+    """Each column's categories must match its encodings (one per class, column by column, for
+    a multiclass target), or transform would read past them."""
+    encodings = list(encodings) if isinstance(encodings, list | tuple) else []
+    per_column = len(encodings) // max(1, len(categories))
+    if (not categories or per_column < 1 or per_column * len(categories) != len(encodings)
+            or any(c.ndim != 1 or np.shape(encodings[i * per_column + j]) != c.shape
+                   for i, c in enumerate(categories) for j in range(per_column))):
+        raise ValueError("the target encoder's categories do not match its encodings")
+
+
+def _packs(categories) -> bool:
+    """Whether these categories come back the same from fixed-width text."""
+    if not isinstance(categories, np.ndarray) or categories.dtype != object or categories.ndim != 1:
+        return False
+    if not all(type(c) is str and len(c) <= PACKED_CATEGORY_CHARS for c in categories):
+        return False
+    return categories.astype(str).astype(object).tolist() == categories.tolist()
