@@ -228,11 +228,10 @@ class _Search:
     def _launch(self, worker: Worker, search_end: float) -> bool:
         """Start one trial of a family that can finish in the time left.
 
-        A family the sampler picks that would not fit is told to the sampler as pruned (so
-        it learns to avoid it now) but not recorded: it never ran. After a few such picks
-        the most promising family that fits is chosen for the sampler. Once every family
-        has had its first trial, only the best few are in play (``SearchStudy.in_play``).
-        Returns False when no family in play fits any more.
+        A family the sampler picks that would not fit, or is not in play
+        (``SearchStudy.in_play``), is told to the sampler as pruned (so it learns to avoid it
+        now) but not recorded: it never ran. After a few such picks the most promising family
+        that fits is chosen for the sampler. Returns False when no family in play fits.
         """
         self._pull_trials()
         now = time.monotonic()
