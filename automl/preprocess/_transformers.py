@@ -207,10 +207,10 @@ class TargetEncoder(_SklearnTargetEncoder):
 
     def __getstate__(self):
         state = super().__getstate__()
-        categories = state.get("categories_")
-        if categories and all(_packs(c) for c in categories):
+        text = [_as_text(c) for c in state.get("categories_") or ()]
+        if text and all(t is not None for t in text):
             state = {k: v for k, v in state.items() if k != "categories_"}
-            state["category_text_"] = [c.astype(str) for c in categories]
+            state["category_text_"] = text
         return state
 
     def __setstate__(self, state):
@@ -234,10 +234,11 @@ def _check_encodings(categories: list[np.ndarray], encodings) -> None:
         raise ValueError("the target encoder's categories do not match its encodings")
 
 
-def _packs(categories) -> bool:
-    """Whether these categories come back the same from fixed-width text."""
+def _as_text(categories) -> np.ndarray | None:
+    """These categories as fixed-width text, or None if they would not come back the same."""
     if not isinstance(categories, np.ndarray) or categories.dtype != object or categories.ndim != 1:
-        return False
+        return None
     if not all(type(c) is str and len(c) <= PACKED_CATEGORY_CHARS for c in categories):
-        return False
-    return categories.astype(str).astype(object).tolist() == categories.tolist()
+        return None
+    text = categories.astype(str)
+    return text if text.astype(object).tolist() == categories.tolist() else None
