@@ -209,10 +209,11 @@ class Evaluator:
         return pipe
 
     @_quiet
-    def bagging_scores(self, family_name: str, params: dict[str, Any]) -> tuple[float, float]:
+    def bagging_scores(self, family_name: str, params: dict[str, Any]
+                       ) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """Which final model scores better for this configuration, measured the way it will
         be used: (one model fit on a fold's training rows, the average of k models fit on
-        k-fold parts of those rows), each the mean score on the fold's validation rows over
+        k-fold parts of those rows), each scored on the fold's validation rows, for each of
         the first repeat's k folds. The second mirrors the bagged final model (k fold
         models of the whole table), the first a refit on all rows.
         """
@@ -240,7 +241,7 @@ class Evaluator:
             bag = WeightedEnsemble(members, [1.0] * len(members))
             bagged.append(self.metric.score(y_valid, self._predict(bag, p.X.iloc[valid_idx]),
                                             p.classes))
-        return float(np.mean(single)), float(np.mean(bagged))
+        return tuple(map(float, single)), tuple(map(float, bagged))
 
     def importances(self, pipe: Pipeline, time_cap_s: float = 3.0) -> dict[str, float]:
         """Permutation importance of each input column for a fitted pipeline."""

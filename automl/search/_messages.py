@@ -139,8 +139,8 @@ class Explained:
 
 @dataclass(frozen=True)
 class Measured:
-    single: float  # one model fit on a fold's training rows
-    bagged: float  # the average of k models fit on k-fold parts of them
+    single: tuple[float, ...]  # per fold: one model fit on the fold's training rows
+    bagged: tuple[float, ...]  # per fold: the average of k models fit on k-fold parts of them
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,11 @@ def test_an_ensemble_is_refit_or_made_of_its_members_fold_models(monkeypatch, da
     assert _exported(result, data, tmp_path)["model"]["final"]["kind"] == kind.value
 
 
-@pytest.mark.parametrize("scores, first", [((0.6, 0.9), "bagged"), ((0.9, 0.6), "refit")])
+@pytest.mark.parametrize("scores, first", [
+    (((0.6, 0.62, 0.58), (0.9, 0.91, 0.89)), "bagged"),  # the fold models score better
+    (((0.9, 0.91, 0.89), (0.6, 0.62, 0.58)), "refit"),  # the refit leads on every fold
+    (((0.99, 0.85, 0.98), (0.9, 0.9, 0.9)), "bagged"),  # its lead is within the folds' spread
+])
 def test_the_measured_verdict_orders_the_chain(monkeypatch, data, storage_url, scores, first):
     monkeypatch.setattr(_final, "select_ensemble", lambda *a, **k: None)
     monkeypatch.setattr(Evaluator, "bagging_scores", lambda self, family, params: scores)
@@ -126,6 +130,21 @@ def test_the_measured_verdict_orders_the_chain(monkeypatch, data, storage_url, s
     expected = FinalKind.BAGGED if first == "bagged" else FinalKind.SINGLE_REFIT
     assert result.refit.kind is expected
     assert "fold models" in result.refit.reason and "0.9" in result.refit.reason
+    assert ("within the folds' spread" in result.refit.reason) is (scores[0][1] == 0.85)
+
+
+@pytest.mark.parametrize("single, bagged, greater, refit", [
+    ((0.02, 0.03, 0.02), (0.03, 0.04, 0.03), False, True),  # log loss lower on every fold
+    ((0.02, 0.03, 0.02), (0.03, 0.04, 0.03), True, False),  # the same numbers as AUC
+    ((0.010, 0.090, 0.011, 0.012, 0.009), (0.015, 0.020, 0.016, 0.017, 0.014), False, False),
+    ((0.010, 0.012, 0.011, 0.012, 0.009), (0.015, 0.020, 0.016, 0.017, 0.014), False, True),
+    ((0.5, 0.5), (0.5, 0.5), True, False),  # a tie keeps the fold models: no fit needed
+])
+def test_a_refit_is_preferred_only_when_its_lead_is_larger_than_the_folds_noise(
+        single, bagged, greater, refit):
+    chosen, lead, noise = _final.refit_preferred(single, bagged, greater)
+    assert chosen is refit
+    assert noise >= 0 and (lead > noise) is refit
 
 
 def test_bagging_scores_compare_a_fold_model_with_the_average_of_inner_fold_models(data):
@@ -135,9 +154,9 @@ def test_bagging_scores_compare_a_fold_model_with_the_average_of_inner_fold_mode
     params = {"C": 1.0, "l1_ratio": 0.0, "class_weight": "none"}
     folds, _ = evaluator.run_trial("linear", params)
     single, bagged = evaluator.bagging_scores("linear", params)
-    # The single model is the trial's own fold model, so it scores the trial's CV score.
-    assert single == pytest.approx(np.mean([f.score for f in folds]))
-    assert np.isfinite(bagged) and bagged != single  # three other models, other predictions
+    # The single models are the trial's own fold models, so they score the trial's folds.
+    assert single == pytest.approx([f.score for f in folds])
+    assert len(bagged) == 3 and np.isfinite(bagged).all() and bagged != single
 
 
 def test_fold_models_are_kept_only_for_trials_that_could_be_final(tmp_path):
