@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import json
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
 
 def _show(cli) -> dict:
     return json.loads(cli("registry", "show", "wine", "--json").stdout)
+
+
+def _concurrently(cli, *calls):
+    """Independent read-only CLI calls, each ``(args, check)``, run side by side: each is
+    mostly a fresh interpreter's imports. Their processes, in the order given."""
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(lambda call: cli(*call[0], check=call[1]), calls))
 
 
 def test_a_project_run_registers_the_champion_and_the_study_keeps_the_project(
@@ -42,12 +50,13 @@ def test_a_project_run_registers_the_champion_and_the_study_keeps_the_project(
 def test_predict_and_serve_take_registry_uris(workspace, monkeypatch):
     folder, cli = workspace
     artifact = folder / "home" / "registry" / "artifacts" / _show(cli)["versions"][0]["artifact"]
-    cli("predict", "wine@champion", "wine.csv", "--out", "a.csv", "--proba")
-    cli("predict", "wine/1", "wine.csv", "--out", "b.csv", "--proba")
-    cli("predict", artifact, "wine.csv", "--out", "c.csv", "--proba")
+    *_, bad = _concurrently(
+        cli, (("predict", "wine@champion", "wine.csv", "--out", "a.csv", "--proba"), 0),
+        (("predict", "wine/1", "wine.csv", "--out", "b.csv", "--proba"), 0),
+        (("predict", artifact, "wine.csv", "--out", "c.csv", "--proba"), 0),
+        (("predict", "wine@nope", "wine.csv"), 2))
     a, b, c = (pd.read_csv(folder / f"{n}.csv") for n in "abc")
     assert len(a) == 178 and a.equals(b) and a.equals(c)
-    bad = cli("predict", "wine@nope", "wine.csv", check=2)
     assert bad.stderr.strip() == ("error: wine@nope: Model 'wine' has no alias 'nope'; its "
                                   "aliases: champion=v1.")
 
@@ -69,8 +78,8 @@ def test_a_changed_byte_in_the_registered_copy_is_refused(workspace):
     data = bytearray(model.read_bytes())
     data[len(data) // 2] ^= 0x01
     model.write_bytes(bytes(data))
-    for command in (["predict", "wine@champion", "wine.csv"], ["drift", "wine/1", "wine.csv"]):
-        proc = cli(*command, check=2)
+    for proc in _concurrently(cli, (["predict", "wine@champion", "wine.csv"], 2),
+                              (["drift", "wine/1", "wine.csv"], 2)):
         assert proc.stderr.count("\n") == 1
         assert f"does not match what was registered ({model.name} changed)" in proc.stderr
 
@@ -123,12 +132,13 @@ def test_retrain_modes_register_challengers_then_promote_and_roll_back(workspace
 
 def test_registry_errors_are_one_line(workspace):
     _, cli = workspace
-    for args, text in ((["registry", "show", "nope"], "No model named 'nope'"),
-                       (["registry", "alias", "wine", "latest", "1"], "'latest' is reserved"),
-                       (["registry", "alias", "wine", "champion", "x"], "not a version number"),
-                       (["registry", "rollback", "wine", "champion"], "no earlier version"),
-                       (["retrain", "wine.automl.toml", "--data", "nope.csv"], "nope.csv")):
-        proc = cli(*args, check=2)
+    cases = ((["registry", "show", "nope"], "No model named 'nope'"),
+             (["registry", "alias", "wine", "latest", "1"], "'latest' is reserved"),
+             (["registry", "alias", "wine", "champion", "x"], "not a version number"),
+             (["registry", "rollback", "wine", "champion"], "no earlier version"),
+             (["retrain", "wine.automl.toml", "--data", "nope.csv"], "nope.csv"))
+    procs = _concurrently(cli, *((args, 2) for args, _ in cases))
+    for (_, text), proc in zip(cases, procs, strict=True):
         assert text in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
 
 
