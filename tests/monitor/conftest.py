@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -36,8 +37,14 @@ def work(tmp_path_factory):
         moved[column] = moved[column] * 1.5
     moved.to_csv(root / "moved.csv", index=False)
     new.head(5).to_csv(root / "few.csv", index=False)
-    for name, family in (("a", "linear"), ("b", "nb")):
-        proc = run_cli(root / "home", "run", root / "train.csv", "--target", TARGET, "--n-trials", 2,
+
+    def train(name: str, family: str) -> subprocess.CompletedProcess:
+        return run_cli(root / "home", "run", root / "train.csv", "--target", TARGET, "--n-trials", 2,
                        "--cv", 3, "--families", family, "--study", name, "--out", root / name, cwd=root)
+
+    # Side by side: two studies of one local SQLite file (WAL), as workers on one machine share it.
+    with ThreadPoolExecutor(2) as pool:
+        procs = list(pool.map(train, ("a", "b"), ("linear", "nb")))
+    for proc in procs:
         assert proc.returncode == 0, proc.stderr
     return root

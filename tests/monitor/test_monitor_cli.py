@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -93,16 +94,17 @@ def test_compare_reports_the_difference_b_minus_a_with_an_interval(work):
     # 200 resamples, not the default 1000: the bootstrap is most of a compare's time (15 s ->
     # 7.5 s a call), and its coverage at 1000 is tested in test_monitor_compare.py.
     boot = ("--n-boot", 200)
-    proc = _run(work / "home", "compare", work / "a", work / "b", work / "new.csv", *boot, "--json",
-                cwd=work)
+    # The two compares are independent reads of the bundles: side by side.
+    with ThreadPoolExecutor(2) as pool:
+        proc, again = pool.map(lambda b: _run(work / "home", "compare", work / "a", work / b,
+                                              work / "new.csv", *boot, "--json", cwd=work), "ba")
     assert proc.returncode == 0, proc.stderr
     doc = _json(proc)
     assert doc["metric"] == "roc_auc" and doc["n_boot"] == 200
     assert doc["difference"] == pytest.approx(doc["b"] - doc["a"])
     assert doc["low"] <= doc["difference"] <= doc["high"]
     assert doc["verdict"] in ("B is better", "no clear difference", "B is worse")
-    same = _json(_run(work / "home", "compare", work / "a", work / "a", work / "new.csv", *boot, "--json",
-                      cwd=work))
+    same = _json(again)
     assert same["difference"] == 0 and same["verdict"] == "no clear difference"
 
 
