@@ -69,11 +69,13 @@ def masked_run(pg_secret_url, tmp_path_factory):
                   "--families", "linear", "--time-budget", 20, "--storage", url,
                   "--study", "masked", "--out", tmp / "bundle", "--events")
     assert run.returncode == 0, run.stderr[-2000:]
-    summary = run_cli(tmp, "leaderboard", "--storage", url, "--study", "masked", "--json")
-    studies = run_cli(tmp, "studies", "--storage", url)
-    export = run_cli(tmp, "export", "--study", "masked", "--storage", url, "--out",
-                     tmp / "again", "--json")
-    return run, [summary, studies, export], [tmp / "bundle", tmp / "again"]
+    # Three reads of the finished study, independent of each other: side by side.
+    commands = (["leaderboard", "--storage", url, "--study", "masked", "--json"],
+                ["studies", "--storage", url],
+                ["export", "--study", "masked", "--storage", url, "--out", tmp / "again", "--json"])
+    with ThreadPoolExecutor(len(commands)) as pool:
+        others = list(pool.map(lambda c: run_cli(tmp, *c), commands))
+    return run, others, [tmp / "bundle", tmp / "again"]
 
 
 def test_outputs_and_bundles_keep_the_password(pg_secret_url, masked_run):
