@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -37,11 +38,15 @@ def test_run_json_then_predict_matches_python_api(cli, tmp_path, breast_cancer_c
 def test_leaderboard_and_studies_read_the_storage(cli, breast_cancer_csv):
     cli("run", breast_cancer_csv, "--target", "diagnosis", "--n-trials", 3, "--cv", 2,
         "--study", "lb", "--families", "linear,tree", check=0)
-    doc = json.loads(cli("leaderboard", "--study", "lb", "--json", check=0).stdout)
+    # Three independent reads of the finished study: side by side.
+    with ThreadPoolExecutor(3) as pool:
+        board, table, listing = pool.map(lambda args: cli(*args, check=0).stdout, (
+            ("leaderboard", "--study", "lb", "--json"), ("leaderboard",), ("studies", "--json")))
+    doc = json.loads(board)
     assert doc["study"] == "lb" and len(doc["trials"]) == 3
-    human = cli("leaderboard", check=0).stdout
+    human = table
     assert "rank" in human and "linear" in human
-    studies = json.loads(cli("studies", "--json", check=0).stdout)
+    studies = json.loads(listing)
     assert [s["name"] for s in studies] == ["lb"]
 
 
