@@ -14,6 +14,7 @@ idle-connection timeout in between costs a reconnect, not a failed trial.
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -33,6 +34,7 @@ POOL_SIZE = 2  # connections kept open per process
 POOL_OVERFLOW = 4  # more while the GUI's thread pool reads in parallel
 POOL_RECYCLE_S = 1800  # below the usual idle timeouts of servers, proxies and PgBouncer
 CONNECT_TIMEOUT_S = 10
+CREATE_ATTEMPTS = 5  # opening a new database another process is creating at the same moment
 _CACHE: dict[str, tuple[int, optuna.storages.BaseStorage]] = {}  # url -> (pid, storage)
 _POSTGRES = ("postgresql", "postgres")
 JOURNAL_PREFIX = "journal:///"  # journal:///relative/studies.log, journal:////abs/studies.log
@@ -143,16 +145,30 @@ def _open_rdb(url: str) -> optuna.storages.RDBStorage:
     else:
         engine_kwargs = {"pool_pre_ping": True, "pool_recycle": POOL_RECYCLE_S}
         kwargs = LIVE.storage_kwargs()
-    try:
-        with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - driver errors vary by backend
-        raise ConfigError(_connect_message(url, parsed, exc), field="storage_url") from None
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
+            break
+        except Exception as exc:  # noqa: BLE001 - driver errors vary by backend
+            # Two processes opening a new database at once both create its tables, and the
+            # slower one's CREATE or version stamp fails (SQLite: "table alembic_version already
+            # exists", "UNIQUE constraint failed"); the tables are there by then, so opening
+            # again finds them.
+            if attempt + 1 < CREATE_ATTEMPTS and _created_meanwhile(exc):
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            raise ConfigError(_connect_message(url, parsed, exc), field="storage_url") from None
     if backend == "sqlite":
         event.listen(storage.engine, "connect", _sqlite.pragmas)
         storage.engine.dispose()  # reconnect with the pragmas
     return storage
+
+
+def _created_meanwhile(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(m in text for m in ("already exists", "duplicate key", "unique constraint"))
 
 
 def _parse(url: str) -> URL:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 from automl.errors import ConfigError
@@ -38,15 +39,25 @@ def prepare(database: str | None) -> None:
         return
     path = Path(database)
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with sqlite3.connect(path, timeout=TIMEOUT_S) as con:
-            con.execute("PRAGMA journal_mode=WAL")
-    except sqlite3.DatabaseError as exc:
-        raise ConfigError(
-            f"{str(path)!r} is not a usable SQLite database ({exc}). "
-            "Point --storage at another file.",
-            field="storage_url",
-        ) from exc
+    give_up = time.monotonic() + TIMEOUT_S
+    while True:
+        try:
+            with sqlite3.connect(path, timeout=TIMEOUT_S) as con:
+                con.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.DatabaseError as exc:
+            # Changing the journal mode takes the file for itself and does not wait for a
+            # busy file the way other statements do: another process opening it at the same
+            # moment makes it fail at once with "database is locked".
+            busy = isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+            if busy and time.monotonic() < give_up:
+                time.sleep(0.02)
+                continue
+            raise ConfigError(
+                f"{str(path)!r} is not a usable SQLite database ({exc}). "
+                "Point --storage at another file.",
+                field="storage_url",
+            ) from exc
 
 
 def check_shared_sqlite(url: str) -> None:
