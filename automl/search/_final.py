@@ -8,12 +8,11 @@ The links, each tried only if it fits the time left:
 * single refit: the best trials refit on all rows, one at a time;
 * bagged: the best kept trial's fold models averaged.
 
-On small tables the order is measured, not assumed: the best trial's fold models are compared
-with a refit on rows neither saw, fold by fold (``Evaluator.bagging_scores``); the two refits
-come first only when a refit's lead is larger than its standard error over the folds
-(``refit_preferred``), else the two bagged links, which need no fit. Without
-a measurement the order is the one above: the ensemble's out-of-fold score, which chose it,
-is what its fold models scored.
+On tables up to 5,000 rows the order is measured: the best trial's fold models against a
+refit, fold by fold on rows neither saw (``Evaluator.bagging_scores``). Unless a refit's lead
+is larger than its standard error over the folds (``refit_preferred``), fold models come
+first, and the ensemble of either kind before one trial. Unmeasured, the order is the one
+above: the ensemble's out-of-fold score, which chose it, is what its fold models scored.
 """
 
 from __future__ import annotations
@@ -104,6 +103,7 @@ class FinalStage:
         self.should_stop, self.progress = should_stop, progress
         self.cancelled = False
         self.final_reason = ""
+        self.bagged_first = False  # the measured verdict put the fold models first
         self.ensemble_number: int | None = None
         self.n_workers = 1
 
@@ -145,8 +145,10 @@ class FinalStage:
                   lambda: self._bagged_single(completed)]
         choice = self._bagging_verdict(pool, best) if measure else None
         if choice is not None:
-            self.final_reason = choice[1]
-            return bagged + refits if choice[0] else refits + bagged
+            self.final_reason, self.bagged_first = choice[1], choice[0]
+            # The ensemble's lead over one trial was measured; the refit's was within noise.
+            return ([bagged[0], refits[0], bagged[1], refits[1]] if choice[0]
+                    else refits + bagged)
         # Not measured (a large table, or no time): when the ensemble's refit does not fit,
         # its members' fold models come before a single refit. The ensemble was chosen for
         # its out-of-fold score, which is what those fold models scored; a single refit only
@@ -221,6 +223,8 @@ class FinalStage:
         reason = self.final_reason
         if not reason and kind in (FinalKind.BAGGED, FinalKind.ENSEMBLE_BAGGED):
             reason = "a refit on all rows did not fit in the time left"
+        elif self.bagged_first and kind is FinalKind.ENSEMBLE_REFIT:
+            reason += "; the members' fold models were not all kept, so they were refit"
         return FinalModel(number, family, params, path, seconds, {}, kind, reason)
 
     # -- bagged or refit: measured ------------------------------------------------------------

@@ -133,6 +133,17 @@ def test_the_measured_verdict_orders_the_chain(monkeypatch, data, storage_url, s
     assert ("within the folds' spread" in result.refit.reason) is (scores[0][1] == 0.85)
 
 
+def test_with_fold_models_first_an_ensemble_refit_comes_before_one_trials_fold_models(
+        monkeypatch, data, storage_url):
+    monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
+    monkeypatch.setattr(Evaluator, "bagging_scores",
+                        lambda self, family, params: ((0.6, 0.62, 0.58), (0.9, 0.91, 0.89)))
+    monkeypatch.setattr(_final.FinalStage, "_bagged_ensemble", lambda self, *a: None)  # not kept
+    result = run_search(_config(storage_url, families=("linear", "tree"), metric="roc_auc"), data)
+    assert result.refit.kind is FinalKind.ENSEMBLE_REFIT
+    assert "not all kept, so they were refit" in result.refit.reason
+
+
 @pytest.mark.parametrize("single, bagged, greater, refit", [
     ((0.02, 0.03, 0.02), (0.03, 0.04, 0.03), False, True),  # log loss lower on every fold
     ((0.02, 0.03, 0.02), (0.03, 0.04, 0.03), True, False),  # the same numbers as AUC
