@@ -63,10 +63,9 @@ MEASURE_SHARE = 0.5  # of the time left before the final model is due
 
 def refit_preferred(single, bagged, greater_is_better: bool) -> tuple[bool, float, float]:
     """(refit?, the refit's mean lead over the fold models, its standard error), from paired
-    per-fold scores. The fold models need no fit and, on the small tables where this is
-    measured, often score better; a refit is chosen only when its lead is larger than its
-    standard error over the folds. On 344 rows one or two rows can set a fold's log loss, and
-    a lead they make is not a property of the model.
+    per-fold scores. The fold models need no fit and on small tables often score better, so a
+    refit is chosen only when its lead is larger than its standard error over the folds: on
+    344 rows one or two rows can set a fold's log loss, and a lead they make is noise.
     """
     sign = 1.0 if greater_is_better else -1.0
     diffs = [sign * (s - b) for s, b in zip(single, bagged, strict=True)]
@@ -147,12 +146,10 @@ class FinalStage:
         if choice is not None:
             self.final_reason, self.bagged_first = choice[1], choice[0]
             # The ensemble's lead over one trial was measured; the refit's was within noise.
-            return ([bagged[0], refits[0], bagged[1], refits[1]] if choice[0]
-                    else refits + bagged)
-        # Not measured (a large table, or no time): when the ensemble's refit does not fit,
-        # its members' fold models come before a single refit. The ensemble was chosen for
-        # its out-of-fold score, which is what those fold models scored; a single refit only
-        # promises the lower score of its trial.
+            return [bagged[0], refits[0], bagged[1], refits[1]] if choice[0] else refits + bagged
+        # Not measured (a large table, or no time): the ensemble's fold models before a single
+        # refit. They scored the out-of-fold score that chose the ensemble; a single refit
+        # only promises the lower score of its trial.
         return [refits[0], bagged[0], refits[1], bagged[1]]
 
     # -- the links ---------------------------------------------------------------------------
@@ -245,13 +242,12 @@ class FinalStage:
             return None
         single, bagged = reply[0].single, reply[0].bagged
         refit, lead, noise = refit_preferred(single, bagged, self.metric.greater_is_better)
-        mean_single, mean_bagged = statistics.fmean(single), statistics.fmean(bagged)
-        verdict = "scored worse" if refit else "scored"
-        why = (f"on rows neither model saw, the average of {k} fold models {verdict} "
-               f"{self.metric.label} {mean_bagged:.4g} against {mean_single:.4g} for one model "
-               "fit on all of them")
+        why = (f"on rows neither model saw, the average of {k} fold models "
+               f"{'scored worse' if refit else 'scored'} {self.metric.label} "
+               f"{statistics.fmean(bagged):.4g} against {statistics.fmean(single):.4g} for one "
+               "model fit on all of them")
         if not refit and lead > 0:
-            why += f" (its lead, {lead:.2g}, is within the folds' spread, {noise:.2g})"
+            why += f" (the refit's lead, {lead:.2g}, is within its standard error, {noise:.2g})"
         return not refit, why
 
     # -- ensemble ------------------------------------------------------------------------

@@ -121,7 +121,7 @@ def test_an_ensemble_is_refit_or_made_of_its_members_fold_models(monkeypatch, da
 @pytest.mark.parametrize("scores, first", [
     (((0.6, 0.62, 0.58), (0.9, 0.91, 0.89)), "bagged"),  # the fold models score better
     (((0.9, 0.91, 0.89), (0.6, 0.62, 0.58)), "refit"),  # the refit leads on every fold
-    (((0.99, 0.85, 0.98), (0.9, 0.9, 0.9)), "bagged"),  # its lead is within the folds' spread
+    (((0.99, 0.85, 0.98), (0.9, 0.9, 0.9)), "bagged"),  # its lead is within its standard error
 ])
 def test_the_measured_verdict_orders_the_chain(monkeypatch, data, storage_url, scores, first):
     monkeypatch.setattr(_final, "select_ensemble", lambda *a, **k: None)
@@ -130,7 +130,7 @@ def test_the_measured_verdict_orders_the_chain(monkeypatch, data, storage_url, s
     expected = FinalKind.BAGGED if first == "bagged" else FinalKind.SINGLE_REFIT
     assert result.refit.kind is expected
     assert "fold models" in result.refit.reason and "0.9" in result.refit.reason
-    assert ("within the folds' spread" in result.refit.reason) is (scores[0][1] == 0.85)
+    assert ("within its standard error" in result.refit.reason) is (scores[0][1] == 0.85)
 
 
 def test_with_fold_models_first_an_ensemble_refit_comes_before_one_trials_fold_models(
