@@ -44,8 +44,7 @@ def test_leaderboard_and_studies_read_the_storage(cli, breast_cancer_csv):
             ("leaderboard", "--study", "lb", "--json"), ("leaderboard",), ("studies", "--json")))
     doc = json.loads(board)
     assert doc["study"] == "lb" and len(doc["trials"]) == 3
-    human = table
-    assert "rank" in human and "linear" in human
+    assert "rank" in table and "linear" in table
     studies = json.loads(listing)
     assert [s["name"] for s in studies] == ["lb"]
 
