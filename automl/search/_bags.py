@@ -7,7 +7,8 @@ repeat's k are held and saved (every row out of fold once); scores and out-of-fo
 predictions still come from every repeat. The other repeats' models would triple what a
 worker holds on small tables (5-fold x 3) and what a bagged ensemble loads, for more copies
 of models that differ only in their shuffle. The search keeps them for the few trials that could
-become the final model (the best few overall and the best of each family), so a run whose
+become the final model (the best few overall and the best of each family; on small tables
+every candidate of the ensemble), so a run whose
 refit cannot fit the time left still ends with a model, and on small tables the average of
 the fold models can be chosen because it scores better than a refit.
 """
@@ -25,6 +26,12 @@ import numpy as np
 import scipy.sparse as sp
 
 KEEP_TOP = 3  # trials kept besides each family's best
+# On tables where the final stage measures fold models against a refit, an ensemble it
+# prefers bagged needs every member's fold models: there the kept set is the ensemble's
+# whole candidate pool (``FoldBags(keep_top=...)``), and the trials kept beyond the best
+# three and each family's best stop at this many bytes on disk (counted at each offer, from
+# the files written by then), worst first.
+POOL_BYTES = 256 * 2**20
 # A worker holds the fold models of the trial it is running, in memory, until the search
 # says whether to save them; past this size it lets them go (that trial gets no bagged
 # fallback; its refit is still in the chain). Wide forests on a few thousand rows reach
@@ -97,10 +104,15 @@ class Kept:
 
 
 class FoldBags:
-    """Which trials' fold models are saved, and where; the folder goes with ``close``."""
+    """Which trials' fold models are saved, and where; the folder goes with ``close``.
 
-    def __init__(self, greater_is_better: bool):
+    Kept: the best ``keep_top`` trials and each family's best; past the best ``KEEP_TOP``
+    and the family bests, only while their files stay under ``pool_bytes``."""
+
+    def __init__(self, greater_is_better: bool, keep_top: int = KEEP_TOP,
+                 pool_bytes: int = POOL_BYTES):
         self._sign = 1.0 if greater_is_better else -1.0
+        self.keep_top, self.pool_bytes = max(keep_top, KEEP_TOP), pool_bytes
         self._dir = tempfile.mkdtemp(prefix="automl-folds-")
         self._kept: dict[int, Kept] = {}  # sampler trial number -> kept fold models
         self._study: dict[int, int] = {}  # study trial number -> sampler trial number
@@ -111,12 +123,12 @@ class FoldBags:
         better = [k for k in self._kept.values() if self._sign * k.score >= self._sign * score]
         family_best = all(k.family != family or self._sign * score > self._sign * k.score
                           for k in self._kept.values())
-        if len(better) >= KEEP_TOP and not family_best:
+        if len(better) >= self.keep_top and not family_best:
             return None
         path = os.path.join(self._dir, f"trial-{number}.joblib")
         self._kept[number] = Kept(score, family, path, time.monotonic())
         self._forget_surplus()
-        return path
+        return path if number in self._kept else None
 
     def committed(self, number: int, study_number: int) -> None:
         """The recorder gave sampler trial ``number`` its study number."""
@@ -166,6 +178,14 @@ class FoldBags:
         for n in ranked:
             best_of_family.setdefault(self._kept[n].family, n)
         keep = set(ranked[:KEEP_TOP]) | set(best_of_family.values())
+        pool_bytes = 0
+        for n in ranked[:self.keep_top]:  # the rest of the pool, best first, under the bound
+            if n not in keep:
+                path = self._kept[n].path
+                pool_bytes += os.path.getsize(path) if os.path.exists(path) else 0
+                if pool_bytes > self.pool_bytes:
+                    break
+                keep.add(n)
         for n in [n for n in self._kept if n not in keep]:
             kept = self._kept.pop(n)
             if os.path.exists(kept.path):  # a file still being written is swept by close()

@@ -61,6 +61,13 @@ MEASURE_MAX_ROWS = 5_000  # bagged vs refit is measured on tables up to this siz
 MEASURE_SHARE = 0.5  # of the time left before the final model is due
 
 
+def measures_bagging(prepared: Prepared) -> bool:
+    """Whether the final stage measures fold models against a refit: on every row of a table
+    up to ``MEASURE_MAX_ROWS`` (a sampled search's fold models saw only the sample)."""
+    n = len(prepared.problem.y)
+    return n == len(prepared.full.y) and n <= MEASURE_MAX_ROWS
+
+
 def refit_preferred(single, bagged, greater_is_better: bool) -> tuple[bool, float, float]:
     """(refit?, the refit's mean lead over the fold models, its standard error), from paired
     per-fold scores. The fold models need no fit and on small tables often score better, so a
@@ -104,6 +111,7 @@ class FinalStage:
         self.final_reason = ""
         self.bagged_first = False  # the measured verdict put the fold models first
         self.ensemble_number: int | None = None
+        self.reselected = False  # the bagged ensemble was chosen again, to export in time
         self.n_workers = 1
 
     def make(self) -> FinalModel | None:
@@ -114,8 +122,7 @@ class FinalStage:
         p = self.prepared
         sampled = len(p.problem.y) != len(p.full.y)
         self.n_workers = max(1, min(self.config.n_jobs, os.cpu_count() or 1))
-        plan = self._ensemble_plan(completed, measured=not sampled
-                                   and len(p.problem.y) <= MEASURE_MAX_ROWS)
+        plan = self._ensemble_plan(completed, measured=measures_bagging(p))
         self._reserve_export(completed, plan)
         if sampled:  # the search's workers hold a sample: new ones for every row
             self.search_pool.close()
@@ -130,6 +137,9 @@ class FinalStage:
                     return None
                 if final is not None:
                     return self._explained(pool, final)
+            final = self._bagged_single(completed, late=True)  # a late model beats none
+            if final is not None:
+                return final
         finally:
             pool.close()
         raise SearchError("No final model could be made within the time budget: the best "
@@ -183,6 +193,11 @@ class FinalStage:
         if plan is None or self._left() < COMBINE_S:
             return None
         by_number = {r.number: r for r in completed}
+        if not self._export_fits(self._bagged_megabytes(plan.weights, by_number), COMBINE_S):
+            plan = self._exportable_plan(completed, by_number)
+            if plan is None or not self._export_fits(
+                    self._bagged_megabytes(plan.weights, by_number), COMBINE_S):
+                return None
         members = sorted(plan.weights)
         paths = [self.bags.take(n) for n in members]
         if not all(paths):
@@ -192,8 +207,14 @@ class FinalStage:
         return self._combined(pool, plan, members, by_number, paths, 0.0,
                               FinalKind.ENSEMBLE_BAGGED)
 
-    def _bagged_single(self, completed) -> FinalModel | None:
-        for record in completed:  # the best trial whose fold models were kept
+    def _bagged_single(self, completed, late: bool = False) -> FinalModel | None:
+        """The best trial whose fold models were kept and, unless ``late``, can still be
+        exported inside the promise."""
+        by_number = {r.number: r for r in completed}
+        for record in [r for r in completed if self.bags.kept(r.number)]:
+            if not late and not self._export_fits(self._bagged_megabytes([record.number],
+                                                                         by_number), 0.0):
+                continue
             path = self.bags.take(record.number)
             if path is not None:
                 return self._final(record.number, record.family, record.params, path, 0.0,
@@ -222,6 +243,9 @@ class FinalStage:
             reason = "a refit on all rows did not fit in the time left"
         elif self.bagged_first and kind is FinalKind.ENSEMBLE_REFIT:
             reason += "; the members' fold models were not all kept, so they were refit"
+        if self.reselected and kind is FinalKind.ENSEMBLE_BAGGED:
+            reason += ("; " if reason else "") + ("the ensemble was chosen again among the "
+                                                  "trials whose fold models export in time")
         return FinalModel(number, family, params, path, seconds, {}, kind, reason)
 
     # -- bagged or refit: measured ------------------------------------------------------------
@@ -261,12 +285,8 @@ class FinalStage:
         is chosen again among the best trials whose refits fit side by side on the workers.
         """
         oofs = {r.number: self.book.oof[r.number] for r in completed if r.number in self.book.oof}
-        scores = {r.number: r.score for r in completed}
-        families = {r.number: r.family for r in completed}
         by_number = {r.number: r for r in completed}
-        p = self.prepared.problem
-        plan = select_ensemble(oofs, scores, p.y, self.metric, p.classes, p.splits, p.seed,
-                               families=families)
+        plan = self._select([r for r in completed if r.number in oofs])
         self._reserve_export(completed, plan)  # a larger model leaves less time to make it
         # a measured verdict may first take its share of the time left
         refit_s = self._left() * ((1 - MEASURE_SHARE) if measured else 1.0)
@@ -277,11 +297,37 @@ class FinalStage:
                 if r.number in oofs and self._refit_load([*fitting, r]) <= refit_s:
                     fitting.append(r)
             if len(fitting) >= 2:
-                plan = select_ensemble({r.number: oofs[r.number] for r in fitting}, scores, p.y,
-                                       self.metric, p.classes, p.splits, p.seed,
-                                       families=families)
-        if plan is None:
+                plan = self._select(fitting)
+        if plan is not None:
+            self._record(plan, by_number)
+        return plan
+
+    def _exportable_plan(self, completed, by_number) -> EnsemblePlan | None:
+        """The ensemble chosen again among the kept trials whose fold models, side by side,
+        can still be exported in time (best first), recorded as its own trial; None unless
+        it scores better out of fold than the best trial (which a refit may still make)."""
+        fitting: list[TrialRecord] = []
+        for r in [r for r in completed if r.number in self.book.oof and self.bags.kept(r.number)]:
+            mb = self._bagged_megabytes([*(f.number for f in fitting), r.number], by_number)
+            if self._export_end(mb) - time.monotonic() >= COMBINE_S:
+                fitting.append(r)
+        plan = self._select(fitting) if len(fitting) >= 2 else None
+        sign = 1.0 if self.metric.greater_is_better else -1.0
+        if plan is None or sign * plan.score <= sign * completed[0].score:
             return None
+        self.reselected = True
+        self._record(plan, by_number)
+        return plan
+
+    def _select(self, records: list[TrialRecord]) -> EnsemblePlan | None:
+        p = self.prepared.problem
+        return select_ensemble({r.number: self.book.oof[r.number] for r in records},
+                               {r.number: r.score for r in records}, p.y, self.metric,
+                               p.classes, p.splits, p.seed,
+                               families={r.number: r.family for r in records})
+
+    def _record(self, plan: EnsemblePlan, by_number: dict[int, TrialRecord]) -> None:
+        """Record the ensemble in the study as its own trial: the final model's number."""
         members = [{"trial": n, "family": by_number[n].family, "weight": round(w, 6)}
                    for n, w in sorted(plan.weights.items(), key=lambda kv: -kv[1])]
         scores_ = list(plan.fold_scores)
@@ -296,12 +342,12 @@ class FinalStage:
         self.ensemble_number = self.book.record_ensemble(frozen, Outcome(
             None, "ensemble", TrialStatus.COMPLETE, plan.score, tuple(scores_), 0.0, None,
             result[K.FIT_SECONDS]), plan.oof)
-        return plan
 
     def _explained(self, pool, final: FinalModel) -> FinalModel:
         """The final model with its permutation importances, when the time left allows."""
         # Importances are optional: they may use the budget, not the slack kept for export.
-        cap = min(EXPLAIN_MAX_S, self.t0 + self.config.budget_s * 1.02 + 1.0 - time.monotonic())
+        cap = min(EXPLAIN_MAX_S, self._left(),
+                  self.t0 + self.config.budget_s * 1.02 + 1.0 - time.monotonic())
         if cap < 0.5:
             return final
         reply = self._run_jobs(pool, [Explain(final.path, cap)], expect=Explained)
@@ -329,6 +375,27 @@ class FinalStage:
             return (self.bags.megabytes(n) or 0.0) / n_folds * grow / share * cost
 
         return sum(megabytes(n) for n in numbers)
+
+    def _bagged_megabytes(self, numbers, by_number: dict[int, TrialRecord]) -> float:
+        """A bagged model's size in export megabytes: every kept fold model of these trials
+        (k of them each: k times a refit's size), by their families' ``save_cost``."""
+        return sum((self.bags.megabytes(n) or 0.0) * _save_cost(by_number[n].family)
+                   for n in numbers)
+
+    def _export_fits(self, model_mb: float, needs_s: float) -> bool:
+        """Whether a model of ``model_mb`` export megabytes, ready in ``needs_s``, can still
+        be exported inside the promise; if so the final model's deadline leaves it room."""
+        end = self._export_end(model_mb)
+        if end - time.monotonic() < needs_s:
+            return False
+        self.refit_end = end
+        return True
+
+    def _export_end(self, model_mb: float) -> float:
+        """The final model's deadline, were it a model of ``model_mb`` export megabytes."""
+        p = self.prepared
+        return min(self.refit_end, final_end(self.t0, self.config.budget_s, len(p.full.y),
+                                             len(p.features), model_mb))
 
     def _reserve_export(self, completed: list[TrialRecord], plan: EnsemblePlan | None) -> None:
         """Bring the final model's deadline forward by the time its bundle takes to write."""

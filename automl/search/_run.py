@@ -29,13 +29,16 @@ from automl.models import FamilySpec
 from automl.models import families_for
 from automl.models import get_family
 from automl.records import TrialStatus
+from automl.search._bags import KEEP_TOP
 from automl.search._bags import FoldBags
 from automl.search._book import TrialBook
 from automl.search._budget import final_end
 from automl.search._budget import pace_verdict
 from automl.search._budget import train_fractions
 from automl.search._config import RunConfig
+from automl.search._ensemble import MAX_CANDIDATES
 from automl.search._final import FinalStage
+from automl.search._final import measures_bagging
 from automl.search._messages import FoldScored
 from automl.search._messages import FoldVerdict
 from automl.search._messages import Keep
@@ -122,7 +125,9 @@ class _Search:
         self.refit_end = final_end(self.t0, self.config.budget_s, len(prepared.full.y),
                                    len(prepared.features))
         self.metric = get_metric(prepared.task.metric, prepared.task.kind)
-        self.bags = FoldBags(self.metric.greater_is_better)
+        # Where the verdict may put an ensemble's fold models first, its members' must be kept.
+        self.bags = FoldBags(self.metric.greater_is_better,
+                             keep_top=MAX_CANDIDATES if measures_bagging(prepared) else KEEP_TOP)
         sparse = bool(prepared.problem.plans and next(iter(prepared.problem.plans.values())).text)
         self.families = families_for(prepared.task.kind, self.config.families,
                                      n_rows=len(prepared.problem.y), sparse=sparse)

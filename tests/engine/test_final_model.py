@@ -118,6 +118,56 @@ def test_an_ensemble_is_refit_or_made_of_its_members_fold_models(monkeypatch, da
     assert _exported(result, data, tmp_path)["model"]["final"]["kind"] == kind.value
 
 
+def test_fold_models_too_large_to_export_in_time_give_way_and_still_end_the_run(
+        monkeypatch, data, storage_url, tmp_path):
+    """A bagged model holds k fold models per trial: its export is sized from them, and one
+    that would break the promise is skipped; when nothing else can be made, the best trial's
+    fold models still come back (late, rather than no model)."""
+    monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
+    monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
+    monkeypatch.setattr(_final.FinalStage, "_refit_estimate", lambda self, r: 1e9)
+    sizes = []
+    real = _final.FinalStage._bagged_megabytes
+
+    def huge(self, numbers, by_number):
+        sizes.append(real(self, numbers, by_number))
+        return 1e6  # 100,000 s of export
+
+    monkeypatch.setattr(_final.FinalStage, "_bagged_megabytes", huge)
+    result = run_search(_config(storage_url, families=("linear", "tree")), data)
+    assert result.refit.kind is FinalKind.BAGGED  # the ensemble's fold models were skipped
+    assert sizes and all(s > 0 for s in sizes)  # read from the kept files
+    assert _exported(result, data, tmp_path)["model"]["final"]["kind"] == "bagged"
+
+
+def _better_pair(oofs, scores, y, metric, classes, splits, seed, families):
+    """The two best of the given trials, scoring better than any trial (a perfect score)."""
+    plan = _two_member_plan(oofs, scores, y, metric, classes, splits, seed, families)
+    better = 1.0 if metric.greater_is_better else 0.0
+    return EnsemblePlan(plan.weights, better, (better,), plan.oof)
+
+
+def test_an_ensemble_too_large_to_export_is_chosen_again_among_fold_models_that_fit(
+        monkeypatch, data, storage_url, tmp_path):
+    monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
+    monkeypatch.setattr(_final, "select_ensemble", _better_pair)
+    monkeypatch.setattr(_final.FinalStage, "_refit_estimate", lambda self, r: 1e9)
+    heavy = []
+
+    def sizes(self, numbers, by_number):  # the best trial's fold models take ages to export
+        sign = 1 if self.metric.greater_is_better else -1
+        heavy[:] = [max(by_number.values(), key=lambda r: sign * r.score).number]
+        return 1e6 if heavy[0] in numbers else 0.1
+
+    monkeypatch.setattr(_final.FinalStage, "_bagged_megabytes", sizes)
+    result = run_search(_config(storage_url, families=("linear", "tree")), data)
+    assert result.refit.kind is FinalKind.ENSEMBLE_BAGGED
+    members = {int(m.split("#")[1]) for m in result.refit.params["members"]}
+    assert len(members) == 2 and heavy[0] not in members
+    assert "chosen again among the trials whose fold models export in time" in result.refit.reason
+    assert _exported(result, data, tmp_path)["model"]["final"]["kind"] == "ensemble_bagged"
+
+
 @pytest.mark.parametrize("scores, first", [
     (((0.6, 0.62, 0.58), (0.9, 0.91, 0.89)), "bagged"),  # the fold models score better
     (((0.9, 0.91, 0.89), (0.6, 0.62, 0.58)), "refit"),  # the refit leads on every fold
@@ -196,6 +246,36 @@ def test_fold_models_are_kept_only_for_trials_that_could_be_final(tmp_path):
     assert bags.path(101) is None  # the folder went with close
 
 
+def _offer_all(bags, trials, nbytes=1):
+    on_disk = {}
+    for n, (family, score) in enumerate(trials):
+        path = bags.offer(n, family, score)
+        if path:
+            Path(path).write_bytes(b"x" * nbytes)
+            bags.committed(n, n)
+    for n in range(len(trials)):
+        if bags.path(n):
+            on_disk[n] = bags.path(n)
+    return set(on_disk)
+
+
+def test_on_small_tables_the_ensembles_whole_candidate_pool_is_kept_under_a_byte_bound():
+    from automl.search._bags import FoldBags
+
+    trials = [("a", s) for s in (0.50, 0.60, 0.70, 0.80, 0.90, 0.55, 0.65, 0.85)]
+    bags = FoldBags(greater_is_better=True, keep_top=5)
+    try:
+        assert _offer_all(bags, trials, nbytes=1000) == {4, 7, 3, 2, 6}  # the best five
+    finally:
+        bags.close()
+    # Past the best three (and each family's best) the pool stops at its bytes: one file fits.
+    bags = FoldBags(greater_is_better=True, keep_top=5, pool_bytes=1500)
+    try:
+        assert _offer_all(bags, trials, nbytes=1000) == {4, 7, 3, 2}
+    finally:
+        bags.close()
+
+
 def test_the_preprocessing_cache_stays_within_its_memory_bound(monkeypatch, frame_of):
     from automl.search import _evaluate
 
@@ -253,14 +333,18 @@ def test_an_ensemble_whose_refit_cannot_fit_is_chosen_again_among_trials_that_ca
     assert slow[0] not in members and members <= plans[1]
 
 
-@pytest.mark.parametrize(("repeats", "family", "expected"),
-                         [(1, "hgb", 12.0), (3, "hgb", 12.0), (1, "lgbm", 36.0)])
-def test_the_model_size_is_read_from_one_repeats_fold_models(repeats, family, expected):
+@pytest.mark.parametrize(("repeats", "family", "save_cost"),
+                         [(1, "rf", 1.0), (3, "rf", 1.0), (1, "hgb", 5.5), (1, "lgbm", 4.5)])
+def test_the_model_size_is_read_from_one_repeats_fold_models(repeats, family, save_cost):
     """A kept file holds the first repeat's k fold models (the others are never held), so a
     refit is about one of them, grown from a fold's rows to all rows; a family whose model
-    is slower to save counts for more (LightGBM: 3 MB of scikit-learn trees per MB)."""
+    is slower to save counts for more (HistGradientBoosting: 5.5 MB of forest per MB)."""
     from types import SimpleNamespace
 
+    from automl.models import get_family
+
+    assert get_family(family).save_cost == save_cost
+    expected = 12.0 * save_cost
     splits = [(np.arange(80), np.arange(80, 100))] * (4 * repeats)
     stage = object.__new__(_final.FinalStage)
     from automl.search._evaluate import Problem
