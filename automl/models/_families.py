@@ -76,8 +76,8 @@ def _lgbm_space(t, ctx):
 # for HistGradientBoosting (a predictor object per tree and class), 0.45 s for LightGBM,
 # 0.02-0.05 s for the packed forests, whose save_cost of 1 (0.1 s) stays on the safe side.
 # Leaves of all of a LightGBM model's trees together. Its trees are saved through LightGBM's
-# model text (automl/models/_lgbm.py), about 0.25 s of CPU per MB to write and check, a MB
-# per 20,000 leaves: 100,000 leaves are a 5 MB model and 1.3 s of its run's export.
+# model text (automl/models/_lgbm.py), a MB per 20,000 leaves: 100,000 leaves are a 5 MB model
+# and about 2.3 s of its run's export.
 LGBM_MAX_LEAVES = 100_000
 
 

@@ -399,10 +399,7 @@ class FinalStage:
 
     def _reserve_export(self, completed: list[TrialRecord], plan: EnsemblePlan | None) -> None:
         """Bring the final model's deadline forward by the time its bundle takes to write."""
-        p = self.prepared
-        self.refit_end = min(self.refit_end, final_end(
-            self.t0, self.config.budget_s, len(p.full.y), len(p.features),
-            self._model_megabytes(completed, plan)))
+        self.refit_end = self._export_end(self._model_megabytes(completed, plan))
 
     def _refit_load(self, records: list[TrialRecord]) -> float:
         """Seconds to refit these trials side by side, longest first onto the least loaded
