@@ -36,6 +36,8 @@ ENGINE_TYPES = (
     "automl.models._trees.ExtraTreesRegressor",
     "automl.models._trees.GradientBoostingClassifier",
     "automl.models._trees.GradientBoostingRegressor",
+    "automl.models._trees.HistGradientBoostingClassifier",
+    "automl.models._trees.HistGradientBoostingRegressor",
     "automl.models._trees.RandomForestClassifier",
     "automl.models._trees.RandomForestRegressor",
     "automl.preprocess._transformers.DatetimeFeatures",
@@ -133,6 +135,8 @@ def check_trees(model: Any, name: str = SKOPS_FILE) -> None:
     from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
     from sklearn.tree._tree import Tree
 
+    from automl.models._trees import predictor_fits
+
     seen: set[int] = set()
     todo = [model]
     while todo:
@@ -148,11 +152,8 @@ def check_trees(model: Any, name: str = SKOPS_FILE) -> None:
                   and ((right >= -1) & (right < n)).all() and ((right == -1) == leaf).all()
                   and ((feature[~leaf] >= 0) & (feature[~leaf] < obj.n_features)).all())
         elif isinstance(obj, TreePredictor):
-            nodes = obj.nodes
-            n, inner = len(nodes), nodes["is_leaf"] == 0
-            ok = bool(n) and all(((nodes[k][inner] >= 0) & (nodes[k][inner] < n)).all()
-                                 for k in ("left", "right"))
-            ok = ok and bool((nodes["feature_idx"][inner] >= 0).all())
+            ok = predictor_fits(obj.nodes, [obj.binned_left_cat_bitsets,
+                                            obj.raw_left_cat_bitsets], None)
         else:
             ok = True
             if isinstance(obj, dict):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import ElasticNet
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
@@ -22,6 +20,8 @@ from automl.models._trees import ExtraTreesClassifier
 from automl.models._trees import ExtraTreesRegressor
 from automl.models._trees import GradientBoostingClassifier
 from automl.models._trees import GradientBoostingRegressor
+from automl.models._trees import HistGradientBoostingClassifier
+from automl.models._trees import HistGradientBoostingRegressor
 from automl.models._trees import RandomForestClassifier
 from automl.models._trees import RandomForestRegressor
 from automl.preprocess import Style
@@ -72,9 +72,10 @@ def _lgbm_space(t, ctx):
 
 
 # Export seconds per MB of fitted model, measured on a bagged seattle_weather ensemble's five
-# fold models per member (dump, load, model.skops and its check; docs/benchmarks.md): 0.56 s
-# for HistGradientBoosting (a predictor object per tree and class), 0.45 s for LightGBM,
-# 0.02-0.05 s for the packed forests, whose save_cost of 1 (0.1 s) stays on the safe side.
+# fold models per member (dump, load, model.skops and its check; docs/benchmarks.md): 0.45 s
+# for LightGBM, 0.11-0.15 s for HistGradientBoosting since its trees are packed (0.56-2.3 s
+# before, a predictor object per tree and class), 0.02-0.05 s for the packed forests, whose
+# save_cost of 1 (0.1 s) stays on the safe side.
 # Leaves of all of a LightGBM model's trees together. Its trees are saved through LightGBM's
 # model text (automl/models/_lgbm.py), a MB per 20,000 leaves: 100,000 leaves are a 5 MB model
 # and about 2.3 s of its run's export.
@@ -277,7 +278,7 @@ FAMILIES: tuple[FamilySpec, ...] = (
         ALL, Style.NATIVE, _hgb_space,
         {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31, "min_samples_leaf": 20,
          "l2_regularization": 1e-8, "max_features": 1.0},
-        _hgb_make, cost=1.0, save_cost=5.5,
+        _hgb_make, cost=1.0, save_cost=1.5,
     ),
     FamilySpec(
         "lgbm", "LightGBM",

@@ -88,3 +88,44 @@ def test_trees_that_differ_are_saved_one_by_one():
 def test_an_unfitted_ensemble_pickles_as_before():
     back = pickle.loads(pickle.dumps(T.ExtraTreesClassifier(n_estimators=7)))
     assert back.n_estimators == 7 and not hasattr(back, "estimators_")
+
+
+CATEGORIES = np.column_stack([X, RNG.integers(0, 6, size=120)])  # a native categorical column
+HGB_CASES = [
+    (T.HistGradientBoostingRegressor(max_iter=30, random_state=0), "regression"),
+    (T.HistGradientBoostingClassifier(max_iter=20, random_state=0), "binary"),
+    (T.HistGradientBoostingClassifier(max_iter=20, categorical_features=[5], random_state=0),
+     "multiclass"),
+]
+
+
+@pytest.mark.parametrize(("model", "task"), HGB_CASES, ids=["regression", "binary", "categorical"])
+def test_histogram_boosting_trees_come_back_the_same(model, task, tmp_path):
+    model = clone(model).fit(CATEGORIES, Y[task])
+    state = model.__getstate__()
+    grid = model._predictors
+    assert "_predictors" not in state and state[T.PACKED_PREDICTORS]["shape"] == [
+        len(grid), len(grid[0])]
+    assert dump_skops(model, tmp_path / "m.skops") == []
+    for back in (pickle.loads(pickle.dumps(model)), load_skops(tmp_path / "m.skops")):
+        pred = back.predict_proba if task != "regression" else back.predict
+        ref = model.predict_proba if task != "regression" else model.predict
+        np.testing.assert_array_equal(pred(CATEGORIES), ref(CATEGORIES))
+        assert [len(r) for r in back._predictors] == [len(r) for r in grid]
+        for a, b in zip(sum(grid, []), sum(back._predictors, []), strict=True):
+            np.testing.assert_array_equal(a.nodes, b.nodes)
+            np.testing.assert_array_equal(a.raw_left_cat_bitsets, b.raw_left_cat_bitsets)
+
+
+def test_a_histogram_boostings_skops_file_does_not_grow_an_entry_per_tree(tmp_path):
+    """Unpacked, every iteration and class was an object with three arrays (7,500 arrays in a
+    bagged model's five fold models, 0.56 s per MB to export); packed, 3 or 200 iterations
+    are as many entries."""
+    sizes = []
+    for n in (3, 200):
+        model = T.HistGradientBoostingClassifier(max_iter=n, early_stopping=False,
+                                                 random_state=0).fit(X, Y["multiclass"])
+        dump_skops(model, tmp_path / f"{n}.skops")
+        with zipfile.ZipFile(tmp_path / f"{n}.skops") as z:
+            sizes.append(len(z.namelist()))
+    assert sizes[1] == sizes[0]

@@ -207,6 +207,52 @@ def test_a_crafted_tree_is_refused(tmp_path, kind):
         load_skops(tmp_path / "m.skops")
 
 
+@pytest.mark.parametrize("change", ["child outside", "child loops back", "feature outside",
+                                    "bitset outside", "narrow bitsets", "node_count", "dtype"])
+def test_packed_histogram_boosting_trees_that_do_not_fit_are_refused(tmp_path, change):
+    """A packed HistGradientBoosting's trees are rebuilt only when every node stays inside
+    its tree, its inputs and its category bitsets, in scikit-learn's own layouts: predict
+    indexes all of them without bounds checks (or loops forever on a cycle)."""
+    import numpy as np
+    import skops.io as sio
+
+    from automl.export._safe import load_skops
+    from automl.models import _trees
+    from automl.models._trees import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=(80, 2)), rng.integers(0, 5, size=80)])
+    y = (X[:, 0] + (X[:, 2] > 2) > 0.5).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=4, categorical_features=[2],
+                                           random_state=0).fit(X, y)
+    state = model.__getstate__()
+    packed = state[_trees.PACKED_PREDICTORS]
+    nodes = packed["nodes"]
+    inner = np.flatnonzero(nodes["is_leaf"] == 0)
+    cat = np.flatnonzero((nodes["is_leaf"] == 0) & (nodes["is_categorical"] == 1))
+    assert len(cat), "the model should split on its categorical column"
+    if change == "child outside":
+        nodes["right"][inner[0]] = 10**6
+    elif change == "child loops back":
+        nodes["left"][inner[-1]] = inner[-1]  # predict would walk in a circle
+    elif change == "feature outside":
+        nodes["feature_idx"][inner[0]] = 3  # three columns: 0, 1, 2
+    elif change == "bitset outside":
+        nodes["bitset_idx"][cat[0]] = 10**6
+    elif change == "narrow bitsets":
+        for name in ("raw_left_cat_bitsets", "binned_left_cat_bitsets"):
+            packed[name] = np.ascontiguousarray(packed[name][:, :1])  # reads past 32 categories
+    elif change == "node_count":
+        packed["node_count"][0] += 1
+    else:
+        packed["nodes"] = nodes.astype([(n, "<f8") for n in nodes.dtype.names])
+    model.__getstate__ = lambda: state
+    sio.dump(model, tmp_path / "m.skops")
+    with pytest.raises(BundleError, match="m.skops cannot be loaded: ValueError: .*packed "
+                                          "HistGradientBoosting tree"):
+        load_skops(tmp_path / "m.skops")
+
+
 @pytest.mark.parametrize("change", ["node_count", "n_features", "shape"])
 def test_packed_trees_that_do_not_add_up_are_refused(tmp_path, monkeypatch, change):
     """A packed ensemble's counts are numbers from the file: trees are built from them only
