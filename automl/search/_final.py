@@ -27,20 +27,18 @@ from dataclasses import replace
 import optuna
 from optuna.trial import TrialState
 
-from automl.errors import ConfigError
 from automl.errors import SearchError
 from automl.events import Phase
-from automl.models import get_family
 from automl.records import TrialRecord
 from automl.records import TrialStatus
 from automl.records import keys as K
 from automl.search._bags import FoldBags
 from automl.search._book import TrialBook
-from automl.search._budget import final_end
-from automl.search._budget import refit_seconds
 from automl.search._config import RunConfig
 from automl.search._ensemble import EnsemblePlan
 from automl.search._ensemble import select_ensemble
+from automl.search._final_clock import COMBINE_S
+from automl.search._final_clock import FinalClock
 from automl.search._messages import Combine
 from automl.search._messages import Explain
 from automl.search._messages import Explained
@@ -55,7 +53,6 @@ from automl.search._result import FinalModel
 from automl.search._workers import WorkerPool
 
 POLL_S = 0.1
-COMBINE_S = 1.5  # loading the members and saving the ensemble
 EXPLAIN_MAX_S = 3.0  # permutation importances of the final model, if that much time is left
 MEASURE_MAX_ROWS = 5_000  # bagged vs refit is measured on tables up to this size
 MEASURE_SHARE = 0.5  # of the time left before the final model is due
@@ -81,13 +78,6 @@ def refit_preferred(single, bagged, greater_is_better: bool) -> tuple[bool, floa
     return lead > noise, lead, noise
 
 
-def _save_cost(family: str) -> float:
-    try:
-        return get_family(family).save_cost
-    except ConfigError:  # a family of an earlier run's study, no longer registered
-        return 1.0
-
-
 class FinalStage:
     """Makes the final model once the search has stopped.
 
@@ -105,14 +95,14 @@ class FinalStage:
         self.prepared, self.config, self.metric = prepared, config, metric
         self.book, self.bags, self.study, self.families = book, bags, study, families
         self.search_pool = pool
-        self.t0, self.refit_end = t0, refit_end
+        self.t0 = t0
+        self.clock = FinalClock(prepared, bags, t0, config.budget_s, refit_end)
         self.should_stop, self.progress = should_stop, progress
         self.cancelled = False
         self.final_reason = ""
         self.bagged_first = False  # the measured verdict put the fold models first
         self.ensemble_number: int | None = None
         self.reselected = False  # the bagged ensemble was chosen again, to export in time
-        self.n_workers = 1
 
     def make(self) -> FinalModel | None:
         completed = self.book.completed(self.study, self.families)
@@ -121,15 +111,15 @@ class FinalStage:
         self.progress(Phase.REFIT)
         p = self.prepared
         sampled = len(p.problem.y) != len(p.full.y)
-        self.n_workers = max(1, min(self.config.n_jobs, os.cpu_count() or 1))
+        n_workers = self.clock.n_workers = max(1, min(self.config.n_jobs, os.cpu_count() or 1))
         plan = self._ensemble_plan(completed, measured=measures_bagging(p))
         self._reserve_export(completed, plan)
         if sampled:  # the search's workers hold a sample: new ones for every row
             self.search_pool.close()
-            pool = WorkerPool(self.n_workers, p.full)
+            pool = WorkerPool(n_workers, p.full)
         else:  # the search's workers hold every row with its folds (and their kept models,
             pool = self.search_pool  # written before any new job); a second pool would
-            pool.ensure(self.n_workers)  # double the processes, and the memory, at the peak
+            pool.ensure(n_workers)  # double the processes, and the memory, at the peak
         try:
             for attempt in self._chain(pool, plan, completed, measure=not sampled):
                 final = attempt()
@@ -168,8 +158,8 @@ class FinalStage:
         if plan is None:
             return None
         by_number = {r.number: r for r in completed}
-        members = sorted(plan.weights, key=lambda n: -self._refit_estimate(by_number[n]))
-        if self._refit_load([by_number[n] for n in members]) > self._left():
+        members = sorted(plan.weights, key=lambda n: -self.clock.refit_estimate(by_number[n]))
+        if self.clock.refit_load([by_number[n] for n in members]) > self.clock.left():
             return None
         saved = self._run_jobs(pool, [Refit(by_number[n].family, by_number[n].params)
                                       for n in members])
@@ -179,8 +169,8 @@ class FinalStage:
                               sum(r.seconds for r in saved), FinalKind.ENSEMBLE_REFIT)
 
     def _refit_single(self, pool, completed) -> FinalModel | None:
-        left = self._left()
-        for record in [r for r in completed[:5] if self._refit_estimate(r) <= left]:
+        left = self.clock.left()
+        for record in [r for r in completed[:5] if self.clock.refit_estimate(r) <= left]:
             saved = self._run_jobs(pool, [Refit(record.family, record.params)])
             if saved:
                 return self._final(record.number, record.family, record.params,
@@ -190,13 +180,13 @@ class FinalStage:
         return None
 
     def _bagged_ensemble(self, pool, plan: EnsemblePlan | None, completed) -> FinalModel | None:
-        if plan is None or self._left() < COMBINE_S:
+        if plan is None or self.clock.left() < COMBINE_S:
             return None
         by_number = {r.number: r for r in completed}
-        if not self._export_fits(self._bagged_megabytes(plan.weights, by_number), COMBINE_S):
+        if not self.clock.export_fits(self.clock.bagged_megabytes(plan.weights, by_number), COMBINE_S):
             plan = self._exportable_plan(completed, by_number)
-            if plan is None or not self._export_fits(
-                    self._bagged_megabytes(plan.weights, by_number), COMBINE_S):
+            if plan is None or not self.clock.export_fits(
+                    self.clock.bagged_megabytes(plan.weights, by_number), COMBINE_S):
                 return None
         members = sorted(plan.weights)
         paths = [self.bags.take(n) for n in members]
@@ -212,7 +202,7 @@ class FinalStage:
         exported inside the promise."""
         by_number = {r.number: r for r in completed}
         for record in [r for r in completed if self.bags.kept(r.number)]:
-            if not late and not self._export_fits(self._bagged_megabytes([record.number],
+            if not late and not self.clock.export_fits(self.clock.bagged_megabytes([record.number],
                                                                          by_number), 0.0):
                 continue
             path = self.bags.take(record.number)
@@ -259,7 +249,7 @@ class FinalStage:
         k = p.problem.folds_per_repeat
         per_repeat = ((best.fit_seconds or 0.0) + (best.prep_seconds or 0.0)) / max(
             1, p.problem.repeats)
-        if per_repeat * k * 1.5 + 0.5 > self._left() * MEASURE_SHARE:
+        if per_repeat * k * 1.5 + 0.5 > self.clock.left() * MEASURE_SHARE:
             return None
         reply = self._run_jobs(pool, [Measure(best.family, best.params)], expect=Measured)
         if not reply:
@@ -289,12 +279,12 @@ class FinalStage:
         plan = self._select([r for r in completed if r.number in oofs])
         self._reserve_export(completed, plan)  # a larger model leaves less time to make it
         # a measured verdict may first take its share of the time left
-        refit_s = self._left() * ((1 - MEASURE_SHARE) if measured else 1.0)
-        if (plan is not None and self._refit_load([by_number[n] for n in plan.weights]) > refit_s
+        refit_s = self.clock.left() * ((1 - MEASURE_SHARE) if measured else 1.0)
+        if (plan is not None and self.clock.refit_load([by_number[n] for n in plan.weights]) > refit_s
                 and not all(self.bags.kept(n) for n in plan.weights)):
             fitting: list[TrialRecord] = []
             for r in completed:  # best first; the ones whose refits still fit beside the others
-                if r.number in oofs and self._refit_load([*fitting, r]) <= refit_s:
+                if r.number in oofs and self.clock.refit_load([*fitting, r]) <= refit_s:
                     fitting.append(r)
             if len(fitting) >= 2:
                 plan = self._select(fitting)
@@ -308,8 +298,8 @@ class FinalStage:
         it scores better out of fold than the best trial (which a refit may still make)."""
         fitting: list[TrialRecord] = []
         for r in [r for r in completed if r.number in self.book.oof and self.bags.kept(r.number)]:
-            mb = self._bagged_megabytes([*(f.number for f in fitting), r.number], by_number)
-            if self._export_end(mb) - time.monotonic() >= COMBINE_S:
+            mb = self.clock.bagged_megabytes([*(f.number for f in fitting), r.number], by_number)
+            if self.clock.export_end(mb) - time.monotonic() >= COMBINE_S:
                 fitting.append(r)
         plan = self._select(fitting) if len(fitting) >= 2 else None
         sign = 1.0 if self.metric.greater_is_better else -1.0
@@ -343,10 +333,16 @@ class FinalStage:
             None, "ensemble", TrialStatus.COMPLETE, plan.score, tuple(scores_), 0.0, None,
             result[K.FIT_SECONDS]), plan.oof)
 
+    def _reserve_export(self, completed: list[TrialRecord], plan: EnsemblePlan | None) -> None:
+        """Bring the final model's deadline forward by the time its bundle takes to write:
+        a refit of the plan's members, or of the best trial."""
+        numbers = list(plan.weights) if plan is not None else [completed[0].number]
+        self.clock.reserve(self.clock.model_megabytes(completed, numbers))
+
     def _explained(self, pool, final: FinalModel) -> FinalModel:
         """The final model with its permutation importances, when the time left allows."""
         # Importances are optional: they may use the budget, not the slack kept for export.
-        cap = min(EXPLAIN_MAX_S, self._left(),
+        cap = min(EXPLAIN_MAX_S, self.clock.left(),
                   self.t0 + self.config.budget_s * 1.02 + 1.0 - time.monotonic())
         if cap < 0.5:
             return final
@@ -356,68 +352,6 @@ class FinalStage:
         return replace(final, importances=reply[0].importances)
 
     # -- helpers -----------------------------------------------------------------------------
-
-    def _model_megabytes(self, completed: list[TrialRecord], plan: EnsemblePlan | None) -> float:
-        """The final model's likely size, from the kept fold models: a refit of each trial it
-        may hold is about one fold model grown to all rows (and to all of a fold's rows, for a
-        trial fit on a sample of them); its export time grows with it, by its family's
-        ``save_cost`` (in scikit-learn tree ensembles' megabytes)."""
-        p = self.prepared
-        n_folds = p.problem.folds_per_repeat  # a kept file holds one repeat's fold models
-        grow = len(p.full.y) / max(1, len(p.problem.splits[0][0]))
-        by_number = {r.number: r for r in completed}
-        numbers = list(plan.weights) if plan is not None else [completed[0].number]
-
-        def megabytes(n: int) -> float:
-            record = by_number.get(n)
-            share = record.train_fraction if record is not None else 1.0
-            cost = _save_cost(record.family) if record is not None else 1.0
-            return (self.bags.megabytes(n) or 0.0) / n_folds * grow / share * cost
-
-        return sum(megabytes(n) for n in numbers)
-
-    def _bagged_megabytes(self, numbers, by_number: dict[int, TrialRecord]) -> float:
-        """A bagged model's size in export megabytes: every kept fold model of these trials
-        (k of them each: k times a refit's size), by their families' ``save_cost``."""
-        return sum((self.bags.megabytes(n) or 0.0) * _save_cost(by_number[n].family)
-                   for n in numbers)
-
-    def _export_fits(self, model_mb: float, needs_s: float) -> bool:
-        """Whether a model of ``model_mb`` export megabytes, ready in ``needs_s``, can still
-        be exported inside the promise; if so the final model's deadline leaves it room."""
-        end = self._export_end(model_mb)
-        if end - time.monotonic() < needs_s:
-            return False
-        self.refit_end = end
-        return True
-
-    def _export_end(self, model_mb: float) -> float:
-        """The final model's deadline, were it a model of ``model_mb`` export megabytes."""
-        p = self.prepared
-        return min(self.refit_end, final_end(self.t0, self.config.budget_s, len(p.full.y),
-                                             len(p.features), model_mb))
-
-    def _reserve_export(self, completed: list[TrialRecord], plan: EnsemblePlan | None) -> None:
-        """Bring the final model's deadline forward by the time its bundle takes to write."""
-        self.refit_end = self._export_end(self._model_megabytes(completed, plan))
-
-    def _refit_load(self, records: list[TrialRecord]) -> float:
-        """Seconds to refit these trials side by side, longest first onto the least loaded
-        worker, and combine them."""
-        loads = [0.0] * self.n_workers
-        for estimate in sorted((self._refit_estimate(r) for r in records), reverse=True):
-            loads[loads.index(min(loads))] += estimate
-        return max(loads) + COMBINE_S
-
-    def _left(self) -> float:
-        return self.refit_end - time.monotonic()
-
-    def _refit_estimate(self, record: TrialRecord) -> float:
-        """Seconds to refit on all rows: model fit plus preprocessing per fold, scaled by rows."""
-        per_fold = (record.fit_seconds or 0.0) / record.train_fraction + (record.prep_seconds or 0.0)
-        p = self.prepared
-        return refit_seconds(per_fold / max(1, len(record.fold_scores)), len(p.full.y),
-                             len(p.problem.splits[0][0]))
 
     def _run_jobs(self, pool: WorkerPool, jobs: list, expect: type = ModelSaved) -> list | None:
         """Run jobs on the pool's workers until all are done; jobs with a ``path`` field
@@ -435,7 +369,7 @@ class FinalStage:
                 if self.should_stop():
                     self.cancelled = True
                     return None
-                if self._left() <= 0:
+                if self.clock.left() <= 0:
                     return None
                 for w in pool.idle():
                     if not todo:
@@ -446,9 +380,9 @@ class FinalStage:
                         os.close(fd)
                         paths.append(path)
                         job = replace(job, path=path)
-                    pool.submit(w, job, self.refit_end)
+                    pool.submit(w, job, self.clock.end)
                     running[id(w)] = i
-                for w, msg in pool.poll(min(POLL_S, max(0.0, self._left()))):
+                for w, msg in pool.poll(min(POLL_S, max(0.0, self.clock.left()))):
                     i = running.pop(id(w))
                     pool.release(w)
                     if not isinstance(msg, expect):

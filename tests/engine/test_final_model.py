@@ -30,6 +30,7 @@ from automl.search import _final
 from automl.search import run_search
 from automl.search._ensemble import EnsemblePlan
 from automl.search._evaluate import Evaluator
+from automl.search._final_clock import FinalClock
 from automl.search._prepare import prepare
 
 FULL_ROWS = 90
@@ -112,7 +113,7 @@ def test_an_ensemble_is_refit_or_made_of_its_members_fold_models(monkeypatch, da
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
     monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
     if not refit_fits:
-        monkeypatch.setattr(_final.FinalStage, "_refit_estimate", lambda self, r: 1e9)
+        monkeypatch.setattr(FinalClock, "refit_estimate", lambda self, r: 1e9)
     result = run_search(_config(storage_url, families=("linear", "tree")), data)
     assert result.refit.kind is kind and result.refit.family == "ensemble"
     assert _exported(result, data, tmp_path)["model"]["final"]["kind"] == kind.value
@@ -125,15 +126,15 @@ def test_fold_models_too_large_to_export_in_time_give_way_and_still_end_the_run(
     fold models still come back (late, rather than no model)."""
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
     monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
-    monkeypatch.setattr(_final.FinalStage, "_refit_estimate", lambda self, r: 1e9)
+    monkeypatch.setattr(FinalClock, "refit_estimate", lambda self, r: 1e9)
     sizes = []
-    real = _final.FinalStage._bagged_megabytes
+    real = FinalClock.bagged_megabytes
 
     def huge(self, numbers, by_number):
         sizes.append(real(self, numbers, by_number))
         return 1e6  # 100,000 s of export
 
-    monkeypatch.setattr(_final.FinalStage, "_bagged_megabytes", huge)
+    monkeypatch.setattr(FinalClock, "bagged_megabytes", huge)
     result = run_search(_config(storage_url, families=("linear", "tree")), data)
     assert result.refit.kind is FinalKind.BAGGED  # the ensemble's fold models were skipped
     assert sizes and all(s > 0 for s in sizes)  # read from the kept files
@@ -151,16 +152,15 @@ def test_an_ensemble_too_large_to_export_is_chosen_again_among_fold_models_that_
         monkeypatch, data, storage_url, tmp_path):
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
     monkeypatch.setattr(_final, "select_ensemble", _better_pair)
-    monkeypatch.setattr(_final.FinalStage, "_refit_estimate", lambda self, r: 1e9)
+    monkeypatch.setattr(FinalClock, "refit_estimate", lambda self, r: 1e9)
     heavy = []
 
     def sizes(self, numbers, by_number):  # the best trial's fold models take ages to export
-        sign = 1 if self.metric.greater_is_better else -1
-        heavy[:] = [max(by_number.values(), key=lambda r: sign * r.score).number]
+        heavy[:] = [max(by_number.values(), key=lambda r: r.score).number]  # ROC AUC: higher
         return 1e6 if heavy[0] in numbers else 0.1
 
-    monkeypatch.setattr(_final.FinalStage, "_bagged_megabytes", sizes)
-    result = run_search(_config(storage_url, families=("linear", "tree")), data)
+    monkeypatch.setattr(FinalClock, "bagged_megabytes", sizes)
+    result = run_search(_config(storage_url, families=("linear", "tree"), metric="roc_auc"), data)
     assert result.refit.kind is FinalKind.ENSEMBLE_BAGGED
     members = {int(m.split("#")[1]) for m in result.refit.params["members"]}
     assert len(members) == 2 and heavy[0] not in members
@@ -322,7 +322,7 @@ def test_an_ensemble_whose_refit_cannot_fit_is_chosen_again_among_trials_that_ca
         return 1e9 if record.number == slow[0] else 0.01
 
     monkeypatch.setattr(_final, "select_ensemble", every_trial)
-    monkeypatch.setattr(_final.FinalStage, "_refit_estimate", estimate)
+    monkeypatch.setattr(FinalClock, "refit_estimate", estimate)
     monkeypatch.setattr(_final.FoldBags, "kept", lambda self, n: False)
     result = run_search(_config(storage_url, families=("linear", "tree"), n_trials=6, n_jobs=1,
                                 metric="roc_auc"), data)
@@ -346,13 +346,12 @@ def test_the_model_size_is_read_from_one_repeats_fold_models(repeats, family, sa
     assert get_family(family).save_cost == save_cost
     expected = 12.0 * save_cost
     splits = [(np.arange(80), np.arange(80, 100))] * (4 * repeats)
-    stage = object.__new__(_final.FinalStage)
     from automl.search._evaluate import Problem
 
     problem = SimpleNamespace(splits=splits, repeats=repeats)
     problem.folds_per_repeat = Problem.folds_per_repeat.fget(problem)  # the real rule
-    stage.prepared = SimpleNamespace(problem=problem,
-                                     full=SimpleNamespace(y=np.zeros(120)))
-    stage.bags = SimpleNamespace(megabytes=lambda n: 32.0)  # 4 fold models of 8 MB
+    prepared = SimpleNamespace(problem=problem, full=SimpleNamespace(y=np.zeros(120)))
+    bags = SimpleNamespace(megabytes=lambda n: 32.0)  # 4 fold models of 8 MB
+    clock = FinalClock(prepared, bags, t0=0.0, budget_s=60.0, end=0.0)
     record = SimpleNamespace(number=7, train_fraction=1.0, family=family)
-    assert stage._model_megabytes([record], None) == pytest.approx(expected)  # 8 MB x 120/80
+    assert clock.model_megabytes([record], [7]) == pytest.approx(expected)  # 8 MB x 120/80
