@@ -55,7 +55,6 @@ LIBRARY_TYPES = (
     "scipy.sparse._csr.csr_matrix",  # models fit on text features keep sparse arrays (no pickle)
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",  # k-NN's KD-tree, p=2
     "sklearn.metrics._dist_metrics.ManhattanDistance64",  # k-NN's KD-tree, p=1
     "sklearn.model_selection._split.KFold",
@@ -66,7 +65,13 @@ LIBRARY_TYPES = (
 )
 """scikit-learn and numpy types the engine's pipelines hold that skops does not trust by default."""
 
-TRUSTED_TYPES = ENGINE_TYPES + LIBRARY_TYPES
+EARLIER_TYPES = (
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+)
+"""Types that only bundles of earlier versions hold (HistGradientBoosting's trees before they
+were packed), trusted so those bundles still load; ``check_trees`` bounds their nodes too."""
+
+TRUSTED_TYPES = ENGINE_TYPES + LIBRARY_TYPES + EARLIER_TYPES
 
 
 def skops_available() -> bool:

@@ -116,6 +116,7 @@ def test_the_trusted_list_covers_every_family_and_style(tmp_path):
     high-cardinality, boolean, date and text columns (multiclass adds no type)."""
     import skops.io as sio
 
+    from automl.export._safe import EARLIER_TYPES
     from automl.export._safe import TRUSTED_TYPES
     from automl.models._ensemble import WeightedEnsemble
 
@@ -131,5 +132,6 @@ def test_the_trusted_list_covers_every_family_and_style(tmp_path):
     sio.dump(WeightedEnsemble(fitted[:2], [0.5, 0.5]), tmp_path / "e.skops")
     needed |= set(sio.get_untrusted_types(file=tmp_path / "e.skops"))
     assert needed <= set(TRUSTED_TYPES), sorted(needed - set(TRUSTED_TYPES))
-    unused = set(TRUSTED_TYPES) - needed
+    unused = set(TRUSTED_TYPES) - needed - set(EARLIER_TYPES)
+    assert not needed & set(EARLIER_TYPES), "today's pipelines should not need earlier types"
     assert not unused, f"trusted but never needed (drop them): {sorted(unused)}"
