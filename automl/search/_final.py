@@ -183,10 +183,9 @@ class FinalStage:
         if plan is None or self.clock.left() < COMBINE_S:
             return None
         by_number = {r.number: r for r in completed}
-        if not self.clock.export_fits(self.clock.bagged_megabytes(plan.weights, by_number), COMBINE_S):
+        if not self.clock.bagged_fits(plan.weights, by_number, COMBINE_S):
             plan = self._exportable_plan(completed, by_number)
-            if plan is None or not self.clock.export_fits(
-                    self.clock.bagged_megabytes(plan.weights, by_number), COMBINE_S):
+            if plan is None or not self.clock.bagged_fits(plan.weights, by_number, COMBINE_S):
                 return None
         members = sorted(plan.weights)
         paths = [self.bags.take(n) for n in members]
@@ -202,8 +201,7 @@ class FinalStage:
         exported inside the promise."""
         by_number = {r.number: r for r in completed}
         for record in [r for r in completed if self.bags.kept(r.number)]:
-            if not late and not self.clock.export_fits(self.clock.bagged_megabytes([record.number],
-                                                                         by_number), 0.0):
+            if not late and not self.clock.bagged_fits([record.number], by_number, 0.0):
                 continue
             path = self.bags.take(record.number)
             if path is not None:

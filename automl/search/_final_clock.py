@@ -98,6 +98,11 @@ class FinalClock:
         self.end = end
         return True
 
+    def bagged_fits(self, numbers, by_number: dict[int, TrialRecord], needs_s: float) -> bool:
+        """Whether these trials' kept fold models, ready in ``needs_s``, can still be
+        exported inside the promise (see :meth:`export_fits`)."""
+        return self.export_fits(self.bagged_megabytes(numbers, by_number), needs_s)
+
     def reserve(self, model_mb: float) -> None:
         """Bring the deadline forward by the time a model of ``model_mb`` takes to export."""
         self.end = self.export_end(model_mb)
