@@ -276,7 +276,13 @@ def build_report(out: Path) -> str:
             "Command(s): " + "; ".join("`" + " ".join(i["argv"]) + "`" for i in meta.get("invocations", [])) + "\n",
             "Engine (git) of the AutoML Studio runs: " + ", ".join(f"`{e}`" for e in engines) + "\n"]
     scaling = runs["rows"].notna().any() and (runs["rows"].fillna(0) > 0).any()
-    body = _scaling_report(runs, summary) if scaling else _matrix_report(runs, summary, comp)
+    if scaling:
+        body = _scaling_report(runs, summary)
+    else:
+        from _bench_goals import goals_report  # it builds on this module's tables
+
+        body = ("## Issue 10's goals\n\n" + goals_report(runs) + "\n## Every system\n\n"
+                + _matrix_report(runs, summary, comp))
     text = "\n".join(head) + "\n" + body
     (out / "report.md").write_text(text, encoding="utf-8")
     return text
