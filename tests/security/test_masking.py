@@ -94,10 +94,10 @@ def test_the_event_stream_keeps_the_password(pg_secret_url, masked_run):
     assert pg_secret_url[1] not in masked_run[0].stdout
 
 
-def test_the_study_store_keeps_the_password(pg_secret_url):
+def test_the_study_store_keeps_the_password(pg_secret_url, masked_run):
     import psycopg
 
-    url, secret = pg_secret_url
+    url, secret = pg_secret_url  # the run, its reads and its export have filled the database
     with psycopg.connect(url) as conn:  # every table of the run's database
         tables = [r[0] for r in conn.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")]
