@@ -34,19 +34,3 @@ def isolated_user_state(tmp_path_factory, monkeypatch):
         QSettings.setPath(QSettings.Format.IniFormat, scope, str(settings_dir))
     yield home
 
-
-# Folders whose files share a session fixture that costs a real search (bundles and servers,
-# monitored models, a project run): their tests run on one worker, so it is built once.
-ONE_WORKER_FOLDERS = {"serve", "monitor", "registry"}
-
-
-def pytest_collection_modifyitems(config, items):
-    """Groups for pytest-xdist's ``--dist loadgroup``: a file's tests stay on one worker (its
-    module fixtures are built once), and so do a folder's in ``ONE_WORKER_FOLDERS``."""
-    root = config.rootpath / "tests"
-    for item in items:
-        if not item.path.is_relative_to(root):
-            continue
-        path = item.path.relative_to(root)
-        group = path.parts[0] if path.parts[0] in ONE_WORKER_FOLDERS else path.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
