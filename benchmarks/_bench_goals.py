@@ -14,8 +14,6 @@ import pandas as pd
 from _bench_report import PROJECT
 from _bench_report import _f
 from _bench_report import _md
-from _bench_report import compare
-from _bench_report import summarise
 
 OTHERS = (("hgb", "better than the default model on 10 / 10", "win"),
           ("flaml", "at least FLAML's score on 10 / 10", "tie"),
@@ -59,12 +57,13 @@ def _memory(summary: pd.DataFrame) -> tuple[str, dict[str, float]]:
             ratios)
 
 
-def goals_report(runs: pd.DataFrame) -> str:
+def goals_report(runs: pd.DataFrame, summary: pd.DataFrame, comp: pd.DataFrame) -> str:
+    """``summary`` and ``comp``: ``_bench_report.summarise(runs)`` and ``compare(summary)``."""
     parts = []
     for budget in sorted(set(runs["budget"]), reverse=True):
         r = runs[runs["budget"] == budget]
-        s = summarise(r)
-        c = compare(s)
+        s = summary[summary["budget"] == budget]
+        c = comp[comp["budget"] == budget]
         ours = r[r["system"] == PROJECT]
         rows = [["a model on every run", f"{int((ours['status'] == 'ok').sum())} / {len(ours)}"]]
         for other, goal, enough in OTHERS:

@@ -281,7 +281,7 @@ def build_report(out: Path) -> str:
     else:
         from _bench_goals import goals_report  # it builds on this module's tables
 
-        body = ("## Issue 10's goals\n\n" + goals_report(runs) + "\n## Every system\n\n"
+        body = ("## Issue 10's goals\n\n" + goals_report(runs, summary, comp) + "\n## Every system\n\n"
                 + _matrix_report(runs, summary, comp))
     text = "\n".join(head) + "\n" + body
     (out / "report.md").write_text(text, encoding="utf-8")

@@ -33,4 +33,3 @@ def isolated_user_state(tmp_path_factory, monkeypatch):
     for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
         QSettings.setPath(QSettings.Format.IniFormat, scope, str(settings_dir))
     yield home
-
