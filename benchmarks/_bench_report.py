@@ -218,16 +218,20 @@ def _matrix_report(runs: pd.DataFrame, summary: pd.DataFrame, comp: pd.DataFrame
     return "\n".join(parts)
 
 
+def memory_ratio(g: pd.DataFrame, col: str = "peak_pss_mb") -> float | None:
+    """AutoML Studio's peak memory over FLAML's on one table (``g``: its summary by system)."""
+    if PROJECT not in g.index or "flaml" not in g.index:
+        return None
+    a, b = g.loc[PROJECT].get(col), g.loc["flaml"].get(col)
+    return None if a is None or b is None or pd.isna(a) or pd.isna(b) or not b else a / b
+
+
 def _memory_ratio(g: pd.DataFrame) -> str:
     """AutoML Studio's peak memory over FLAML's, as RSS sums and as PSS sums."""
     if PROJECT not in g.index or "flaml" not in g.index:
         return "—"
-    out = []
-    for col in ("peak_rss_mb", "peak_pss_mb"):
-        a, b = g.loc[PROJECT].get(col), g.loc["flaml"].get(col)
-        out.append("—" if a is None or b is None or pd.isna(a) or pd.isna(b) or not b
-                   else f"{a / b:.2f}")
-    return " / ".join(out)
+    ratios = (memory_ratio(g, col) for col in ("peak_rss_mb", "peak_pss_mb"))
+    return " / ".join("—" if r is None else f"{r:.2f}" for r in ratios)
 
 
 def _scaling_report(runs: pd.DataFrame, summary: pd.DataFrame) -> str:
