@@ -15,6 +15,7 @@ the fold models can be chosen because it scores better than a refit.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import tempfile
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+PREFIX = "automl-folds-"  # then the search's process id: automl-folds-PID-XXXX
 KEEP_TOP = 3  # trials kept besides each family's best
 # On tables where the final stage measures fold models against a refit, an ensemble it
 # prefers bagged needs every member's fold models: there the kept set is the ensemble's
@@ -103,6 +105,28 @@ class Kept:
     offered: float  # time.monotonic() of the request
 
 
+def sweep_orphans() -> None:
+    """Remove the fold-model folders of searches whose process is gone: a search killed
+    outright (a crash, SIGKILL, a power cut) could not remove its own, and fold models of a
+    large table run to hundreds of megabytes, in a folder that is often memory."""
+    for folder in glob.glob(os.path.join(tempfile.gettempdir(), f"{PREFIX}*-*")):
+        pid = os.path.basename(folder)[len(PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if os.name != "posix":  # Windows' os.kill would end the process: keep its folder
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by another user (or the platform cannot tell)
+        return True
+    return True
+
+
 class FoldBags:
     """Which trials' fold models are saved, and where; the folder goes with ``close``.
 
@@ -113,7 +137,8 @@ class FoldBags:
                  pool_bytes: int = POOL_BYTES):
         self._sign = 1.0 if greater_is_better else -1.0
         self.keep_top, self.pool_bytes = max(keep_top, KEEP_TOP), pool_bytes
-        self._dir = tempfile.mkdtemp(prefix="automl-folds-")
+        sweep_orphans()
+        self._dir = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
         self._kept: dict[int, Kept] = {}  # sampler trial number -> kept fold models
         self._study: dict[int, int] = {}  # study trial number -> sampler trial number
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+import weakref
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 
 import numpy as np
 
@@ -68,3 +70,10 @@ class SearchResult:
     stop_reason: StopReason
     refit: FinalModel | None = None
     oof: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # trial -> OOF preds
+
+    def __post_init__(self):
+        # The final model's file belongs to the result: exporting it removes the file, and a
+        # result dropped without an export takes it along instead of leaving it in the
+        # temporary folder.
+        if self.refit is not None:
+            weakref.finalize(self, Path(self.refit.path).unlink, missing_ok=True)

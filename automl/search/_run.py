@@ -48,6 +48,7 @@ from automl.search._messages import TrialFailed
 from automl.search._messages import TrialStopped
 from automl.search._messages import WorkerDied
 from automl.search._prepare import prepare
+from automl.search._result import FinalModel
 from automl.search._result import SearchResult
 from automl.search._study import SearchStudy
 from automl.search._workers import Worker
@@ -125,9 +126,6 @@ class _Search:
         self.refit_end = final_end(self.t0, self.config.budget_s, len(prepared.full.y),
                                    len(prepared.features))
         self.metric = get_metric(prepared.task.metric, prepared.task.kind)
-        # Where the verdict may put an ensemble's fold models first, its members' must be kept.
-        self.bags = FoldBags(self.metric.greater_is_better,
-                             keep_top=MAX_CANDIDATES if measures_bagging(prepared) else KEEP_TOP)
         sparse = bool(prepared.problem.plans and next(iter(prepared.problem.plans.values())).text)
         self.families = families_for(prepared.task.kind, self.config.families,
                                      n_rows=len(prepared.problem.y), sparse=sparse)
@@ -137,6 +135,32 @@ class _Search:
         self.st = SearchStudy(self.config, self.dataset, prepared, self.metric, self.families,
                               self.storage_url)
         self.study, self.mem, self.recorder = self.st.record, self.st.mem, self.st.recorder
+        # Where the verdict may put an ensemble's fold models first, its members' must be kept.
+        self.bags = FoldBags(self.metric.greater_is_better,
+                             keep_top=MAX_CANDIDATES if measures_bagging(prepared) else KEEP_TOP)
+        self.pool = self.book = None
+        try:
+            refit = self._search()
+        finally:  # whatever ends the search, no worker, writer or fold model outlives it
+            if self.pool is not None:
+                self.pool.close()
+            if self.book is not None:
+                self.book.drain(self.recorder.flush())
+            self.recorder.close()
+            self.bags.close()
+        self._progress(force=True, phase=Phase.DONE)
+        return SearchResult(
+            study_name=self.study.study_name, storage_url=self.storage_url, prepared=prepared,
+            n_complete=self.counts[TrialStatus.COMPLETE], n_pruned=self.counts[TrialStatus.PRUNED],
+            n_failed=self.counts[TrialStatus.FAILED], best_trial=self.book.best_number,
+            best_score=self.book.best_score, elapsed_s=time.monotonic() - self.t0,
+            stop_reason=self.stop_reason, refit=refit, oof=self.book.oof,
+        )
+
+    def _search(self) -> FinalModel | None:
+        """The search itself, from the first trial to the final model (None when stopped
+        by the user or asked for no refit)."""
+        prepared = self.prepared
         self.book = TrialBook(self.metric, self.mem, self.recorder, self.bags, self.emit,
                               lambda: self._progress(force=True))
         self.counts = self.book.counts
@@ -154,29 +178,16 @@ class _Search:
         self.pool = WorkerPool(max(1, n_workers), prepared.problem)
         if self.background is not None:
             run_in_background(self.background)
-        try:
-            self._loop()
-            self._stop_running("stopped by user" if self.stop_reason is StopReason.CANCELLED
-                               else "stopped: time budget reached")
-            self.book.drain(self.recorder.flush())
-            if self.stop_reason is not StopReason.CANCELLED and not self.book.completed(self.study,
-                                                                           self.families):
-                self.book.raise_no_trial(self.study, self.config.budget_s)
-            refit = self._final_model() if self.want_refit and self.stop_reason is not StopReason.CANCELLED \
-                else None
-        finally:
-            self.pool.close()
-            self.book.drain(self.recorder.flush())
-            self.recorder.close()
-            self.bags.close()
-        self._progress(force=True, phase=Phase.DONE)
-        return SearchResult(
-            study_name=self.study.study_name, storage_url=self.storage_url, prepared=prepared,
-            n_complete=self.counts[TrialStatus.COMPLETE], n_pruned=self.counts[TrialStatus.PRUNED],
-            n_failed=self.counts[TrialStatus.FAILED], best_trial=self.book.best_number,
-            best_score=self.book.best_score, elapsed_s=time.monotonic() - self.t0,
-            stop_reason=self.stop_reason, refit=refit, oof=self.book.oof,
-        )
+        self._loop()
+        self._stop_running("stopped by user" if self.stop_reason is StopReason.CANCELLED
+                           else "stopped: time budget reached")
+        self.book.drain(self.recorder.flush())
+        if self.stop_reason is not StopReason.CANCELLED and not self.book.completed(self.study,
+                                                                       self.families):
+            self.book.raise_no_trial(self.study, self.config.budget_s)
+        if not self.want_refit or self.stop_reason is StopReason.CANCELLED:
+            return None
+        return self._final_model()
 
     def _final_model(self):
         stage = FinalStage(

@@ -241,6 +241,7 @@ def test_fold_models_are_kept_only_for_trials_that_could_be_final(tmp_path):
         assert len(on_disk) == KEEP_TOP + 1
         moved = bags.take(105)
         assert moved and Path(moved).read_bytes() == b"x"
+        Path(moved).unlink()  # what was taken is the taker's (it survives close)
     finally:
         bags.close()
     assert bags.path(101) is None  # the folder went with close
