@@ -27,13 +27,13 @@ from pandas.api import types as ptypes
 from automl.data._clean import row_hashes
 from automl.data._distribution import distribution_for_kind
 from automl.data._task import looks_like_classes
+from automl.data._task import missing_target
 from automl.data._types import ColumnKind
 from automl.data._types import ColumnProfile
 from automl.data._types import Dataset
 from automl.data._types import Profile
 from automl.data._types import QualityWarning
 from automl.data._types import Severity
-from automl.errors import DataError
 
 __all__ = ["profile_dataset"]
 
@@ -72,11 +72,7 @@ def profile_dataset(dataset: Dataset, target: str | None = None) -> Profile:
     """
     frame = dataset.frame
     if target is not None and target not in frame.columns:
-        shown = ", ".join(repr(c) for c in list(frame.columns)[:8])
-        raise DataError(
-            f"Target column {target!r} is not in the data. Choose one of: {shown}.",
-            column=target,
-        )
+        raise missing_target(target, list(frame.columns))
     n_rows = len(frame)
     columns = tuple(
         _profile_column(str(name), frame.iloc[:, j], is_target=name == target)

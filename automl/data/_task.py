@@ -12,6 +12,7 @@ Rules (auto mode), on the rows where the target is present:
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import numpy as np
@@ -90,19 +91,27 @@ def detect_task(
     )
 
 
+def missing_target(target: str, columns: list) -> DataError:
+    """The error for a target that is not a column: the closest names first, then the
+    first few columns (a typo is the usual cause)."""
+    names = [str(c) for c in columns]
+    close = difflib.get_close_matches(str(target), names, n=3, cutoff=0.6)
+    shown = close + [n for n in names if n not in close][:max(0, 8 - len(close))]
+    more = len(names) - len(shown)
+    listed = ", ".join(repr(n) for n in shown) + (f" and {more} more" if more > 0 else "")
+    hint = f"Did you mean {close[0]!r}? " if close else ""
+    return DataError(f"Target column {target!r} is not in the data. {hint}Choose one of: "
+                     f"{listed}.", column=target)
+
+
 def target_values(dataset: Dataset, target: str) -> pd.Series:
     """The target column without its missing values.
 
     Raises:
         DataError: The column does not exist, or has no values at all.
     """
-    columns = list(dataset.frame.columns)
-    if target not in columns:
-        shown = ", ".join(repr(c) for c in columns[:8]) + (", ..." if len(columns) > 8 else "")
-        raise DataError(
-            f"Target column {target!r} is not in the data. Choose one of: {shown}.",
-            column=target,
-        )
+    if target not in dataset.frame.columns:
+        raise missing_target(target, list(dataset.frame.columns))
     column = dataset.frame[target]
     values = column.dropna()
     if values.empty:

@@ -99,10 +99,17 @@ def test_infinite_regression_target_is_rejected_with_the_count() -> None:
 def test_unknown_target_names_the_column_and_lists_columns() -> None:
     ds = load_dataset(pd.DataFrame({f"c{i}": [1, 2] for i in range(12)}))
     with pytest.raises(
-        DataError, match=r"'price' is not in the data. Choose one of: 'c0', 'c1'.*, \.\.\."
+        DataError, match=r"'price' is not in the data. Choose one of: 'c0', 'c1'.*'c7' and 4 more"
     ) as info:
         detect_task(ds, "price")
     assert info.value.column == "price"
+
+
+def test_a_mistyped_target_is_answered_with_the_column_meant() -> None:
+    ds = load_dataset(pd.DataFrame({**{f"c{i}": [1, 2] for i in range(12)}, "Price": [3, 4]}))
+    with pytest.raises(DataError, match=r"'price' .*Did you mean 'Price'\? Choose one of: "
+                                        r"'Price', 'c0'"):
+        detect_task(ds, "price")
 
 
 def test_all_missing_target_is_rejected() -> None:
