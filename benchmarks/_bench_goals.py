@@ -64,11 +64,11 @@ def goals_report(runs: pd.DataFrame, summary: pd.DataFrame, comp: pd.DataFrame) 
     for budget in sorted(set(runs["budget"]), reverse=True):
         r = runs[runs["budget"] == budget]
         s = summary[summary["budget"] == budget]
-        c = comp[comp["budget"] == budget]
+        c = comp[comp["budget"] == budget] if len(comp) else None  # None: no peer was run
         ours = r[r["system"] == PROJECT]
         rows = [["a model on every run", f"{int((ours['status'] == 'ok').sum())} / {len(ours)}"]]
         for other, goal, enough in OTHERS:
-            cc = c[c["other"] == other]
+            cc = c[c["other"] == other] if c is not None else ()
             if len(cc):
                 miss = _misses(cc, enough)
                 rows.append([goal, _wtl(cc) + (f": {miss}" if miss else "")])
