@@ -67,7 +67,11 @@ class FamilySpec:
 
 @dataclass(frozen=True)
 class SpaceContext:
-    """What a search space and a factory may depend on."""
+    """What a search space and a factory may depend on.
+
+    ``skewed_target``: a regression target that is never negative and is skewed to the
+    right (prices, wages, counts), where the boosting families may also learn its logarithm.
+    """
 
     task: TaskKind
     n_rows: int
@@ -75,6 +79,7 @@ class SpaceContext:
     seed: int = 0
     n_classes: int = 0
     categorical_indices: tuple[int, ...] | None = None
+    skewed_target: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

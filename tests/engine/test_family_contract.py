@@ -61,6 +61,33 @@ def check_family(spec: FamilySpec, kind: TaskKind, n_samples: int = 2) -> None:
             assert np.isfinite(pred).all()
 
 
+@pytest.mark.parametrize("name", ["hgb", "lgbm"])
+def test_boosting_may_learn_a_skewed_targets_logarithm(name):
+    """On a skewed target the space offers the log scale; such a model answers on the
+    target's own scale, and a target that is not skewed is not offered it."""
+    spec = next(f for f in FAMILIES if f.name == name)
+    X, _ = _data(TaskKind.REGRESSION)
+    y = np.exp(2 * X[:, 0])  # a price-like target: positive, long right tail
+    kw = dict(n_rows=N_ROWS, n_features=X.shape[1])
+    skewed = SpaceContext(TaskKind.REGRESSION, skewed_target=True, **kw)
+    offered = set()
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(12):
+        trial = study.ask()
+        offered.add(spec.space(trial, skewed).get("target_transform"))
+    assert offered == {"none", "log"}
+    params = {**spec.space(study.ask(), skewed), "target_transform": "log"}
+    model = clone(spec.make(params, skewed)).fit(X, y)
+    plain = clone(spec.make({**params, "target_transform": "none"}, skewed)).fit(X, y)
+    assert type(model).__name__ == "TransformedTargetRegressor"
+    pred, inner = model.predict(X), model.regressor_.predict(X)
+    assert inner.min() >= np.log1p(y.min()) - 1e-9 and inner.max() <= np.log1p(y.max()) + 1e-9
+    np.testing.assert_allclose(pred, np.expm1(inner))  # learnt on log(1 + y), answers y
+    assert not np.allclose(pred, plain.predict(X))  # a model of its own, not the same one
+    for ctx in (SpaceContext(TaskKind.REGRESSION, **kw), SpaceContext(TaskKind.BINARY, **kw)):
+        assert "target_transform" not in spec.space(study.ask(), ctx)
+
+
 @pytest.mark.parametrize("spec, kind", [(f, k) for f in FAMILIES for k in f.tasks],
                          ids=lambda v: v.name if isinstance(v, FamilySpec) else v.value)
 def test_every_family_keeps_the_contract(spec, kind):

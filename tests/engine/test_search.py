@@ -7,6 +7,7 @@ import pytest
 from sklearn.base import BaseEstimator
 from sklearn.base import ClassifierMixin
 
+from automl.data import load_dataset
 from automl.errors import ConfigError
 from automl.errors import DataError
 from automl.errors import SearchError
@@ -162,8 +163,6 @@ def test_table_over_the_memory_budget_is_sampled_and_said(storage_url, binary_da
 def test_numeric_and_boolean_class_labels(storage_url, labels):
     import pandas as pd
 
-    from automl.data import load_dataset
-
     rng = np.random.default_rng(0)
     y = [labels[i % len(labels)] for i in range(90)]
     frame = pd.DataFrame({"x": rng.normal(size=90) + [labels.index(v) for v in y], "y": y})
@@ -192,3 +191,19 @@ def test_all_failed_without_refit_is_an_error_too(storage_url, binary_dataset):
     with pytest.raises(SearchError, match="Every trial failed"):
         run_search(config(storage_url, families=("boom",), n_trials=3), binary_dataset,
                    refit=False)
+
+
+def test_a_skewed_target_is_also_searched_on_its_log_scale(storage_url, regression_dataset):
+    frame = regression_dataset.frame.copy()
+    plain = run_search(config(storage_url, families=("hgb",), n_trials=8, study_name="plain"),
+                       load_dataset(frame), refit=False)
+    frame["target"] = np.exp(frame["target"] / frame["target"].std())  # price-like
+    skewed = run_search(config(storage_url, families=("hgb",), n_trials=8, study_name="skewed"),
+                        load_dataset(frame), refit=False)
+    assert plain.prepared.full.skewed_target is False
+    assert skewed.prepared.full.skewed_target is True
+    scales = {r.params.get("target_transform") for r in
+              Leaderboard.from_study("skewed", storage_url).records if r.status == "complete"}
+    assert scales == {"none", "log"}  # the default stays on the target's own scale
+    assert not any("target_transform" in r.params
+                   for r in Leaderboard.from_study("plain", storage_url).records)
