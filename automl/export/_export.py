@@ -94,8 +94,11 @@ def _assemble(out_dir, model_path, problem: Reopened, board: Leaderboard, record
               storage_url: str, final_kind: tuple[FinalKind, str]) -> Path:
     task, metric = problem.task, problem.metric
     if record.family == "ensemble":
+        on_log = {r.number for r in board.records if r.params.get("target_transform") == "log"}
+        log = f" on log(1 + {task.target})"
         model = {"family": "ensemble", "label": "Weighted ensemble of the best trials",
-                 "params": {**{f"{m['family']} (trial {m['trial']})": m["weight"]
+                 "params": {**{f"{m['family']}{log if m['trial'] in on_log else ''}"
+                               f" (trial {m['trial']})": m["weight"]
                                for m in record.members}, **record.params},
                  "members": list(record.members)}
     else:

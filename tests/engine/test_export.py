@@ -182,3 +182,26 @@ def test_library_version_mismatch_warns_naming_both(bundle_dir):
     meta_path.write_text(json.dumps(meta))
     with pytest.warns(UserWarning, match=f"scikit-learn 0.0.1; {sklearn.__version__} is installed"):
         Bundle.load(bundle_dir)
+
+
+def test_an_ensemble_says_which_members_learnt_the_targets_logarithm(tmp_path, storage_url,
+                                                                     regression_dataset):
+    from automl.data import load_dataset
+    from automl.records import Leaderboard
+
+    frame = regression_dataset.frame.copy()
+    frame["target"] = np.exp(frame["target"] / frame["target"].std())  # skewed, price-like
+    dataset = load_dataset(frame)
+    config = RunConfig(target="target", budget_s=60, n_trials=12, cv=3, cv_repeats=1,
+                       storage_url=storage_url, study_name="log", families=("hgb",), n_jobs=1)
+    result = run_search(config, dataset, refit=True)
+    bundle = Bundle.load(export_search_result(result, dataset, tmp_path / "bundle"))
+    model = bundle.metadata["model"]
+    assert model["family"] == "ensemble"
+    scale = {r.number: r.params["target_transform"]
+             for r in Leaderboard.from_study("log", storage_url).records if r.family == "hgb"}
+    labels = {m["trial"]: next(k for k in model["params"] if k.endswith(f"(trial {m['trial']})"))
+              for m in model["members"]}
+    assert {scale[n] for n in labels} == {"none", "log"}  # this seed's ensemble has both
+    for n, label in labels.items():
+        assert ("on log(1 + target)" in label) == (scale[n] == "log"), label
