@@ -95,10 +95,12 @@ def _tables(runs: pd.DataFrame, summary: pd.DataFrame, ratios: dict[str, float])
 
         finals = [(x.get("final_model") or {}).get("kind", "—") if isinstance(x, dict) else "—"
                   for x in mine["detail"]]
+        pss = (f"{by.loc[(d, PROJECT), 'peak_pss_mb']:.0f}" if (d, PROJECT) in by.index
+               else "—")  # only the peers were run
         walls = " / ".join(cell(x, "wall_max_s", 1) for x in (PROJECT, "flaml", "autogluon"))
         rows.append([d, mine["metric"].iloc[0] if len(mine) else "—", cell(PROJECT, "score"),
                      " / ".join(_f(x) for x in mine["score"]), cell("hgb", "score"),
                      cell("flaml", "score"), cell("autogluon", "score"), walls,
-                     " / ".join(finals), f"{by.loc[(d, PROJECT), 'peak_pss_mb']:.0f}",
+                     " / ".join(finals), pss,
                      f"{ratios[d]:.2f}" if d in ratios else "—"])
     return header, rows
