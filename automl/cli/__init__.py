@@ -164,9 +164,13 @@ def _exit_now(code: int) -> None:
     A run's promise counts to the process exit, and freeing a search's modules and data
     took 0.5-2 s (2 s on a loaded 2-core machine) after the bundle was on disk. Everything
     that matters is written and closed by then (the bundle, the study's last commit, the
-    worker processes); the output streams and log handlers are flushed here. Only for the
+    worker processes); the SQLite connections are closed here, so the database's ``-wal``
+    and ``-shm`` files go, and the output streams and log handlers are flushed. Only for the
     command itself (``main()`` called with no arguments), never for an in-process caller.
     """
+    from automl.storage import release_connections
+
+    release_connections()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):

@@ -21,6 +21,7 @@ from automl.registry._store import EventKind
 from automl.registry._store import ModelVersion
 from automl.registry._store import RegistryError
 from automl.registry._store import RegistryStore
+from automl.storage import track_sqlite
 
 SCHEMA_VERSION = 1
 SQLITE_TIMEOUT_S = 60
@@ -225,7 +226,7 @@ def _engine(url: str) -> Engine:
     if parsed.database in (None, "", ":memory:"):
         return sa.create_engine("sqlite://", poolclass=StaticPool,
                                 connect_args={"check_same_thread": False})
-    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT_S})
+    engine = track_sqlite(sa.create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT_S}))
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

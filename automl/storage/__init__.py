@@ -21,6 +21,8 @@ from automl.storage._open import normalize_url
 from automl.storage._open import open_storage
 from automl.storage._open import workspace_dir
 from automl.storage._sqlite import check_shared_sqlite
+from automl.storage._sqlite import release_all as release_connections
+from automl.storage._sqlite import track as track_sqlite
 
 __all__ = [
     "LIVE",
@@ -31,7 +33,9 @@ __all__ = [
     "mask_url",
     "normalize_url",
     "open_storage",
+    "release_connections",
     "sweep_stale_trials",
+    "track_sqlite",
     "worker_identity",
     "workspace_dir",
 ]

@@ -161,7 +161,7 @@ def _open_rdb(url: str) -> optuna.storages.RDBStorage:
                 continue
             raise ConfigError(_connect_message(url, parsed, exc), field="storage_url") from None
     if backend == "sqlite":
-        event.listen(storage.engine, "connect", _sqlite.pragmas)
+        event.listen(_sqlite.track(storage.engine), "connect", _sqlite.pragmas)
         storage.engine.dispose()  # reconnect with the pragmas
     return storage
 

@@ -5,6 +5,11 @@ the file; neither works between machines. Over NFS or SMB the locks are unreliab
 machines writing one file can corrupt it (sqlite.org, "How To Corrupt An SQLite Database File",
 section 2.1, and "Write-Ahead Logging": all processes must be on the same host). Workers on one
 machine may share a local file; workers on several machines need PostgreSQL.
+
+A WAL database keeps two files beside it (``-wal``, ``-shm``) while a connection is open; the
+last connection to close folds the log back into the file and removes both. ``release_all``
+closes this process's connections, for a process that ends without the interpreter's
+teardown (``automl run``), which would otherwise leave both files beside the user's ``.db``.
 """
 
 from __future__ import annotations
@@ -13,17 +18,33 @@ import os
 import sqlite3
 import sys
 import time
+import weakref
 from pathlib import Path
 
 from automl.errors import ConfigError
 
-__all__ = ["TIMEOUT_S", "check_shared_sqlite", "network_filesystem", "pragmas", "prepare"]
+__all__ = ["TIMEOUT_S", "check_shared_sqlite", "network_filesystem", "pragmas", "prepare",
+           "release_all", "track"]
 
 TIMEOUT_S = 60
 MOUNTS = "/proc/mounts"  # Linux: mount point and file system type of every mount
 _NETWORK_FS = {"nfs", "nfs4", "cifs", "smb", "smbfs", "smb3", "ncpfs", "afs", "9p", "ceph",
                "glusterfs", "lustre", "gpfs", "davfs", "fuse.sshfs", "fuse.s3fs",
                "fuse.rclone", "fuse.glusterfs", "fuse.cephfs", "fuse.davfs2"}
+
+_OPEN: weakref.WeakSet = weakref.WeakSet()  # SQLAlchemy engines on a SQLite file
+
+
+def track(engine):
+    """Remember ``engine`` (on a SQLite file) for ``release_all``; returns it."""
+    _OPEN.add(engine)
+    return engine
+
+
+def release_all() -> None:
+    """Close the pooled connections of every tracked engine (they reopen if used again)."""
+    for engine in list(_OPEN):
+        engine.dispose()
 
 
 def pragmas(connection, _record) -> None:

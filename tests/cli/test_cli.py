@@ -35,9 +35,12 @@ def test_run_json_then_predict_matches_python_api(cli, tmp_path, breast_cancer_c
     assert (preds["prediction"].to_numpy() == api.predictions).all()
 
 
-def test_leaderboard_and_studies_read_the_storage(cli, breast_cancer_csv):
+def test_leaderboard_and_studies_read_the_storage(cli, tmp_path, breast_cancer_csv):
     cli("run", breast_cancer_csv, "--target", "diagnosis", "--n-trials", 3, "--cv", 2,
         "--study", "lb", "--families", "linear,tree", check=0)
+    # The run's connections are closed before it exits: the WAL is folded back into the file.
+    files = sorted(p.name for p in (tmp_path / "home").rglob("*.db*"))
+    assert len(files) == 1 and files[0].endswith(".db"), files
     # Three independent reads of the finished study: side by side.
     with ThreadPoolExecutor(3) as pool:
         board, table, listing = pool.map(lambda args: cli(*args, check=0).stdout, (
