@@ -5,14 +5,16 @@ The links, each tried only if it fits the time left:
 * ensemble refit: the weighted ensemble of the best trials, members refit on all rows;
 * ensemble bagged: the same ensemble made of its members' cross-validation fold models,
   on disk since each trial ended, so it needs no fit;
-* single refit: the best trials refit on all rows, one at a time;
-* bagged: the best kept trial's fold models averaged.
+* one trial, best first: refit on all rows, or its fold models averaged (bagged).
 
-On tables up to 5,000 rows the order is measured: the best trial's fold models against a
-refit, fold by fold on rows neither saw (``Evaluator.bagging_scores``). Unless a refit's lead
-is larger than its standard error over the folds (``refit_preferred``), fold models come
-first, and the ensemble of either kind before one trial. Unmeasured, the order is the one
-above: the ensemble's out-of-fold score, which chose it, is what its fold models scored.
+A model is chosen by the score it promises: the ensemble, of either kind, before one trial,
+and a better trial before a worse one, whatever its kind (the ensemble's and a trial's fold
+models scored exactly the out-of-fold score that ranked them; a refit of a lower trial only
+promises that trial's lower score). Between the two kinds of one model, on tables up to
+5,000 rows the order is measured: the best trial's fold models against a refit, fold by fold
+on rows neither saw (``Evaluator.bagging_scores``); unless a refit's lead is larger than its
+standard error over the folds (``refit_preferred``), fold models come first. Unmeasured, a
+refit comes first: it learnt from every row.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import optuna
 from optuna.trial import TrialState
@@ -56,6 +59,7 @@ POLL_S = 0.1
 EXPLAIN_MAX_S = 3.0  # permutation importances of the final model, if that much time is left
 MEASURE_MAX_ROWS = 5_000  # bagged vs refit is measured on tables up to this size
 MEASURE_SHARE = 0.5  # of the time left before the final model is due
+REFIT_RANKS = 5  # one trial: at most the five best are refit
 
 
 def measures_bagging(prepared: Prepared) -> bool:
@@ -127,9 +131,11 @@ class FinalStage:
                     return None
                 if final is not None:
                     return self._explained(pool, final)
-            final = self._bagged_single(completed, late=True)  # a late model beats none
-            if final is not None:
-                return final
+            by_number = {r.number: r for r in completed}
+            for record in completed:  # the best kept trial's fold models: late beats none
+                final = self._one_bagged(record, by_number, late=True)
+                if final is not None:
+                    return final
         finally:
             pool.close()
         raise SearchError("No final model could be made within the time budget: the best "
@@ -137,20 +143,13 @@ class FinalStage:
                           "Give the run more time or fewer rows.")
 
     def _chain(self, pool, plan, completed, measure: bool):
-        best = completed[0]
-        refits = [lambda: self._refit_ensemble(pool, plan, completed),
-                  lambda: self._refit_single(pool, completed)]
-        bagged = [lambda: self._bagged_ensemble(pool, plan, completed),
-                  lambda: self._bagged_single(completed)]
-        choice = self._bagging_verdict(pool, best) if measure else None
+        choice = self._bagging_verdict(pool, completed[0]) if measure else None
         if choice is not None:
-            self.final_reason, self.bagged_first = choice[1], choice[0]
-            # The ensemble's lead over one trial was measured; the refit's was within noise.
-            return [bagged[0], refits[0], bagged[1], refits[1]] if choice[0] else refits + bagged
-        # Not measured (a large table, or no time): the ensemble's fold models before a single
-        # refit. They scored the out-of-fold score that chose the ensemble; a single refit
-        # only promises the lower score of its trial.
-        return [refits[0], bagged[0], refits[1], bagged[1]]
+            self.bagged_first, self.final_reason = choice
+        ensemble = [lambda: self._refit_ensemble(pool, plan, completed),
+                    lambda: self._bagged_ensemble(pool, plan, completed)]
+        return [*(ensemble[::-1] if self.bagged_first else ensemble),
+                lambda: self._single(pool, completed, self.bagged_first)]
 
     # -- the links ---------------------------------------------------------------------------
 
@@ -168,16 +167,40 @@ class FinalStage:
         return self._combined(pool, plan, members, by_number, [r.path for r in saved],
                               sum(r.seconds for r in saved), FinalKind.ENSEMBLE_REFIT)
 
-    def _refit_single(self, pool, completed) -> FinalModel | None:
-        left = self.clock.left()
-        for record in [r for r in completed[:5] if self.clock.refit_estimate(r) <= left]:
-            saved = self._run_jobs(pool, [Refit(record.family, record.params)])
-            if saved:
-                return self._final(record.number, record.family, record.params,
-                                   saved[0].path, saved[0].seconds, FinalKind.SINGLE_REFIT)
-            if self.cancelled:
-                return None
+    def _single(self, pool, completed, bagged_first: bool) -> FinalModel | None:
+        """The best trial that can still be made, each in the kind ``bagged_first`` puts
+        first: a worse trial's refit never comes before a better trial's fold models on disk.
+        At most the ``REFIT_RANKS`` best trials are refit."""
+        by_number = {r.number: r for r in completed}
+        for rank, record in enumerate(completed):
+            makes = [partial(self._one_bagged, record, by_number)]
+            if rank < REFIT_RANKS:  # the refit first unless the fold models are
+                makes.insert(int(bagged_first), partial(self._one_refit, pool, record))
+            for make in makes:
+                final = make()
+                if final is not None or self.cancelled:
+                    return final
         return None
+
+    def _one_refit(self, pool, record: TrialRecord) -> FinalModel | None:
+        if self.clock.refit_estimate(record) > self.clock.left():
+            return None
+        saved = self._run_jobs(pool, [Refit(record.family, record.params)])
+        if not saved:
+            return None
+        return self._final(record.number, record.family, record.params, saved[0].path,
+                           saved[0].seconds, FinalKind.SINGLE_REFIT)
+
+    def _one_bagged(self, record: TrialRecord, by_number, late: bool = False) -> FinalModel | None:
+        """The trial's kept fold models, if (unless ``late``) they export inside the promise."""
+        if not self.bags.kept(record.number) or not (
+                late or self.clock.bagged_fits([record.number], by_number, 0.0)):
+            return None
+        path = self.bags.take(record.number)
+        if path is None:
+            return None
+        return self._final(record.number, record.family, record.params, path, 0.0,
+                           FinalKind.BAGGED)
 
     def _bagged_ensemble(self, pool, plan: EnsemblePlan | None, completed) -> FinalModel | None:
         if plan is None or self.clock.left() < COMBINE_S:
@@ -195,19 +218,6 @@ class FinalStage:
             return None
         return self._combined(pool, plan, members, by_number, paths, 0.0,
                               FinalKind.ENSEMBLE_BAGGED)
-
-    def _bagged_single(self, completed, late: bool = False) -> FinalModel | None:
-        """The best trial whose fold models were kept and, unless ``late``, can still be
-        exported inside the promise."""
-        by_number = {r.number: r for r in completed}
-        for record in [r for r in completed if self.bags.kept(r.number)]:
-            if not late and not self.clock.bagged_fits([record.number], by_number, 0.0):
-                continue
-            path = self.bags.take(record.number)
-            if path is not None:
-                return self._final(record.number, record.family, record.params, path, 0.0,
-                                   FinalKind.BAGGED)
-        return None
 
     def _combined(self, pool, plan, members, by_number, paths, seconds, kind) -> FinalModel | None:
         try:
