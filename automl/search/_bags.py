@@ -174,24 +174,31 @@ class FoldBags:
         path = self.path(study_number)
         return os.path.getsize(path) / 2**20 if path else None
 
-    def take(self, study_number: int, wait_s: float = WAIT_S) -> str | None:
-        """Move a trial's saved fold models out of the folder (it survives ``close``),
-        waiting up to ``wait_s`` for a worker still writing them."""
+    def ready(self, study_number: int, wait_s: float = WAIT_S) -> bool:
+        """Whether a study trial's fold models are on disk, waiting up to ``wait_s`` for a
+        worker still writing them."""
         kept = self._kept.get(self._study.get(study_number, -1))
         if kept is None:
-            return None
+            return False
         give_up = time.monotonic() + wait_s
         while not os.path.exists(kept.path):
             now = time.monotonic()
             # Written, being written, or just asked for (the worker starts when it reads
-            # the request); otherwise its worker died before writing.
+            # the request); otherwise its worker died before writing, or never held them.
             coming = os.path.exists(kept.path + ".partial") or now < kept.offered + START_S
             if now >= give_up or not coming:
-                return None
+                return False
             time.sleep(0.02)
+        return True
+
+    def take(self, study_number: int, wait_s: float = WAIT_S) -> str | None:
+        """Move a trial's saved fold models out of the folder (it survives ``close``), once
+        they are ``ready``; None if they do not come."""
+        if not self.ready(study_number, wait_s):
+            return None
         fd, out = tempfile.mkstemp(prefix="automl-bagged-", suffix=".joblib")
         os.close(fd)
-        os.replace(kept.path, out)
+        os.replace(self._kept[self._study[study_number]].path, out)
         return out
 
     def close(self) -> None:

@@ -211,6 +211,10 @@ class FinalStage:
             if plan is None or not self.clock.bagged_fits(plan.weights, by_number, COMBINE_S):
                 return None
         members = sorted(plan.weights)
+        # Every member's file first: taking some and then finding one missing would destroy
+        # fold models that the best trial's bagged model, a later link, still needs.
+        if not all(self.bags.ready(n) for n in members):
+            return None
         paths = [self.bags.take(n) for n in members]
         if not all(paths):
             for path in filter(None, paths):

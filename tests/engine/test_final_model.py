@@ -162,6 +162,43 @@ def test_fold_models_too_large_to_export_in_time_give_way_and_still_end_the_run(
     assert _exported(result, data, tmp_path)["model"]["final"]["kind"] == "bagged"
 
 
+def test_an_ensemble_missing_one_members_fold_models_leaves_the_others_for_the_next_link(
+        monkeypatch, data, storage_url):
+    """A tree's fold models never written (a worker let them go): the ensemble of the best
+    trial and the best tree cannot be made of fold models, and the best trial's own fold
+    models are still there for the link after it."""
+    monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
+    monkeypatch.setattr(FinalClock, "refit_estimate", lambda self, r: 1e9)  # no refit fits
+    real_offer = _final.FoldBags.offer
+
+    def offer(self, number, family, score):  # kept, but the worker is never told to write
+        path = real_offer(self, number, family, score)
+        return None if family == "tree" else path
+
+    def best_and_a_tree(oofs, scores, y, metric, classes, splits, seed, families):
+        sign = -1 if metric.greater_is_better else 1
+        best = min(oofs, key=lambda n: sign * scores[n])
+        tree = min((n for n in oofs if families[n] == "tree"), key=lambda n: sign * scores[n])
+        oof = (np.asarray(oofs[best], dtype=float) + np.asarray(oofs[tree], dtype=float)) / 2
+        return EnsemblePlan({best: 0.5, tree: 0.5}, scores[best], (scores[best],), oof)
+
+    monkeypatch.setattr(_final.FoldBags, "offer", offer)
+    monkeypatch.setattr(_final, "select_ensemble", best_and_a_tree)
+    result = run_search(_config(storage_url, families=("linear", "tree"), n_trials=6, n_jobs=1,
+                                metric="roc_auc"), data)
+    assert result.refit.kind is FinalKind.BAGGED
+    assert result.refit.family == "linear"  # the best trial, not a tree
+    assert result.refit.trial_number == min(
+        (r for r in _completed(result) if r.family != "tree"), key=lambda r: -r.score).number
+
+
+def _completed(result):
+    from automl.records import Leaderboard
+
+    return [r for r in Leaderboard.from_study(result.study_name, result.storage_url).records
+            if r.score is not None and r.family != "ensemble"]
+
+
 def _better_pair(oofs, scores, y, metric, classes, splits, seed, families):
     """The two best of the given trials, scoring better than any trial (a perfect score)."""
     plan = _two_member_plan(oofs, scores, y, metric, classes, splits, seed, families)
