@@ -52,11 +52,12 @@ def test_writing_refuses_extra_files_that_leave_the_folder(bundle, tmp_path):
     from automl.export import write_bundle
 
     loaded = Bundle.load(bundle)
-    for name in ("../escape.txt", "/tmp/escape.txt"):
+    for name in ("../escape.txt", str(tmp_path.parent / "escape.txt")):  # relative, absolute
         with pytest.raises(BundleError, match="outside its folder"):
             write_bundle(tmp_path / "out", bundle / "model.joblib", {}, loaded.profile, {name: "x"},
                          pipeline=loaded.pipeline)
     assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "out").exists()
+    assert not (tmp_path.parent / "escape.txt").exists()
 
 
 def test_bundle_files_follow_the_umask_and_are_not_world_writable(bundle):
