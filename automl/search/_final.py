@@ -174,7 +174,7 @@ class FinalStage:
         by_number = {r.number: r for r in completed}
         for rank, record in enumerate(completed):
             makes = [partial(self._one_bagged, record, by_number)]
-            if rank < REFIT_RANKS:  # the refit first unless the fold models are
+            if rank < REFIT_RANKS:  # the refit goes first unless the verdict chose fold models
                 makes.insert(int(bagged_first), partial(self._one_refit, pool, record))
             for make in makes:
                 final = make()
