@@ -156,6 +156,7 @@ class FinalStage:
     def _refit_ensemble(self, pool, plan: EnsemblePlan | None, completed) -> FinalModel | None:
         if plan is None:
             return None
+        self._reserve_export(completed, plan)
         by_number = {r.number: r for r in completed}
         members = sorted(plan.weights, key=lambda n: -self.clock.refit_estimate(by_number[n]))
         if self.clock.refit_load([by_number[n] for n in members]) > self.clock.left():
@@ -183,6 +184,7 @@ class FinalStage:
         return None
 
     def _one_refit(self, pool, record: TrialRecord) -> FinalModel | None:
+        self._reserve_export([record], None)  # its own export, not the ensemble's before it
         if self.clock.refit_estimate(record) > self.clock.left():
             return None
         saved = self._run_jobs(pool, [Refit(record.family, record.params)])
@@ -346,8 +348,8 @@ class FinalStage:
             result[K.FIT_SECONDS]), plan.oof)
 
     def _reserve_export(self, completed: list[TrialRecord], plan: EnsemblePlan | None) -> None:
-        """Bring the final model's deadline forward by the time its bundle takes to write:
-        a refit of the plan's members, or of the best trial."""
+        """Set the final model's deadline, leaving the time its bundle takes to write: a
+        refit of the plan's members, or of the first of ``completed``."""
         numbers = list(plan.weights) if plan is not None else [completed[0].number]
         self.clock.reserve(self.clock.model_megabytes(completed, numbers))
 

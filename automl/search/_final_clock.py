@@ -1,7 +1,9 @@
 """The final stage's clock: how long each final model takes to make and to export.
 
 The final model is due at ``end``: the promise's end less the export of the bundle, whose
-length follows the model's size. Sizes come from the fold models kept on disk (a refit is
+length follows the size of the model being made. Each link of the chain sets it for its own
+model, from ``due`` (the promise's end less the smallest export), so the room a large
+ensemble's export needed is given back to a small model made after it. Sizes come from the fold models kept on disk (a refit is
 about one of them grown to all rows; a bagged model is all of them), weighted by each
 family's ``save_cost``; fit times come from the trials' own records.
 """
@@ -34,7 +36,8 @@ class FinalClock:
     def __init__(self, prepared: Prepared, bags: FoldBags, t0: float, budget_s: float,
                  end: float):
         self.prepared, self.bags = prepared, bags
-        self.t0, self.budget_s, self.end = t0, budget_s, end
+        self.t0, self.budget_s = t0, budget_s
+        self.due = self.end = end  # due: the latest deadline, for a model of no size
         self.n_workers = 1
 
     def left(self) -> float:
@@ -86,7 +89,7 @@ class FinalClock:
     def export_end(self, model_mb: float) -> float:
         """The final model's deadline, were it a model of ``model_mb`` export megabytes."""
         p = self.prepared
-        return min(self.end, final_end(self.t0, self.budget_s, len(p.full.y), len(p.features),
+        return min(self.due, final_end(self.t0, self.budget_s, len(p.full.y), len(p.features),
                                        model_mb))
 
     def export_fits(self, model_mb: float, needs_s: float) -> bool:
@@ -104,5 +107,6 @@ class FinalClock:
         return self.export_fits(self.bagged_megabytes(numbers, by_number), needs_s)
 
     def reserve(self, model_mb: float) -> None:
-        """Bring the deadline forward by the time a model of ``model_mb`` takes to export."""
+        """Set the deadline for a model of ``model_mb`` export megabytes: the time its export
+        takes is kept free before the promise's end."""
         self.end = self.export_end(model_mb)

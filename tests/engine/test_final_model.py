@@ -192,6 +192,25 @@ def test_an_ensemble_missing_one_members_fold_models_leaves_the_others_for_the_n
         (r for r in _completed(result) if r.family != "tree"), key=lambda r: -r.score).number
 
 
+def test_a_large_ensembles_export_reserve_is_given_back_to_the_single_refit_after_it(
+        monkeypatch, data, storage_url):
+    """The ensemble's export would take longer than the whole final stage, so neither of its
+    kinds can be made; the best trial's refit is small and must still get the time the
+    ensemble's reserve took (lending_club at 15 s shipped one model fit on 80% of the rows
+    and ended 9 s early)."""
+    monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)  # unmeasured: a refit comes first
+    monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
+
+    def one_small(self, *args):  # an ensemble of two is far too large to export in time
+        return 1e6 if len(args[-1]) > 1 else 0.1
+
+    monkeypatch.setattr(FinalClock, "model_megabytes", one_small)
+    monkeypatch.setattr(FinalClock, "bagged_megabytes", one_small)
+    result = run_search(_config(storage_url, families=("linear", "tree"), metric="roc_auc"), data)
+    assert result.refit.kind is FinalKind.SINGLE_REFIT
+    assert result.refit.trial_number == result.best_trial
+
+
 def _completed(result):
     from automl.records import Leaderboard
 
