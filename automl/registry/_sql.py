@@ -21,6 +21,7 @@ from automl.registry._store import EventKind
 from automl.registry._store import ModelVersion
 from automl.registry._store import RegistryError
 from automl.registry._store import RegistryStore
+from automl.storage import sqlite_pragmas
 from automl.storage import track_sqlite
 
 SCHEMA_VERSION = 1
@@ -231,12 +232,9 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(connection, _record) -> None:
-    cur = connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
+def _sqlite_pragmas(connection, record) -> None:
+    sqlite_pragmas(connection, record)  # WAL and synchronous=NORMAL, as for the studies
+    connection.execute("PRAGMA foreign_keys=ON")
 
 
 def _masked(url: str) -> str:

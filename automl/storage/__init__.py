@@ -21,6 +21,7 @@ from automl.storage._open import normalize_url
 from automl.storage._open import open_storage
 from automl.storage._open import workspace_dir
 from automl.storage._sqlite import check_shared_sqlite
+from automl.storage._sqlite import pragmas as sqlite_pragmas
 from automl.storage._sqlite import release_all as release_connections
 from automl.storage._sqlite import track as track_sqlite
 
@@ -34,6 +35,7 @@ __all__ = [
     "normalize_url",
     "open_storage",
     "release_connections",
+    "sqlite_pragmas",
     "sweep_stale_trials",
     "track_sqlite",
     "worker_identity",
