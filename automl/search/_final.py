@@ -15,6 +15,8 @@ promises that trial's lower score). Between the two kinds of one model, on table
 on rows neither saw (``Evaluator.bagging_scores``); unless a refit's lead is larger than its
 standard error over the folds (``refit_preferred``), fold models come first. Unmeasured, a
 refit comes first: it learnt from every row.
+
+Which ensemble is made: ``_final_plan``; when each link is due: ``_final_clock``.
 """
 
 from __future__ import annotations
@@ -28,27 +30,24 @@ from dataclasses import replace
 from functools import partial
 
 import optuna
-from optuna.trial import TrialState
 
 from automl.errors import SearchError
 from automl.events import Phase
 from automl.records import TrialRecord
-from automl.records import TrialStatus
-from automl.records import keys as K
 from automl.search._bags import FoldBags
 from automl.search._book import TrialBook
 from automl.search._config import RunConfig
 from automl.search._ensemble import EnsemblePlan
-from automl.search._ensemble import select_ensemble
 from automl.search._final_clock import COMBINE_S
 from automl.search._final_clock import FinalClock
+from automl.search._final_plan import EnsemblePlanner
+from automl.search._final_plan import reserve_export
 from automl.search._messages import Combine
 from automl.search._messages import Explain
 from automl.search._messages import Explained
 from automl.search._messages import Measure
 from automl.search._messages import Measured
 from automl.search._messages import ModelSaved
-from automl.search._messages import Outcome
 from automl.search._messages import Refit
 from automl.search._prepare import Prepared
 from automl.search._result import FinalKind
@@ -105,8 +104,7 @@ class FinalStage:
         self.cancelled = False
         self.final_reason = ""
         self.bagged_first = False  # the measured verdict put the fold models first
-        self.ensemble_number: int | None = None
-        self.reselected = False  # the bagged ensemble was chosen again, to export in time
+        self.planner = EnsemblePlanner(prepared, metric, book, bags, self.clock)
 
     def make(self) -> FinalModel | None:
         completed = self.book.completed(self.study, self.families)
@@ -116,8 +114,9 @@ class FinalStage:
         p = self.prepared
         sampled = len(p.problem.y) != len(p.full.y)
         n_workers = self.clock.n_workers = max(1, min(self.config.n_jobs, os.cpu_count() or 1))
-        plan = self._ensemble_plan(completed, measured=measures_bagging(p))
-        self._reserve_export(completed, plan)
+        # a measured verdict may first take its share of the time left
+        plan = self.planner.choose(completed, (1 - MEASURE_SHARE) if measures_bagging(p) else 1.0)
+        reserve_export(self.clock, completed, plan)
         if sampled:  # the search's workers hold a sample: new ones for every row
             self.search_pool.close()
             pool = WorkerPool(n_workers, p.full)
@@ -156,7 +155,7 @@ class FinalStage:
     def _refit_ensemble(self, pool, plan: EnsemblePlan | None, completed) -> FinalModel | None:
         if plan is None:
             return None
-        self._reserve_export(completed, plan)
+        reserve_export(self.clock, completed, plan)
         by_number = {r.number: r for r in completed}
         members = sorted(plan.weights, key=lambda n: -self.clock.refit_estimate(by_number[n]))
         if self.clock.refit_load([by_number[n] for n in members]) > self.clock.left():
@@ -184,7 +183,7 @@ class FinalStage:
         return None
 
     def _one_refit(self, pool, record: TrialRecord) -> FinalModel | None:
-        self._reserve_export([record], None)  # its own export, not the ensemble's before it
+        reserve_export(self.clock, [record], None)  # its own export, not the ensemble's before it
         if self.clock.refit_estimate(record) > self.clock.left():
             return None
         saved = self._run_jobs(pool, [Refit(record.family, record.params)])
@@ -209,7 +208,7 @@ class FinalStage:
             return None
         by_number = {r.number: r for r in completed}
         if not self.clock.bagged_fits(plan.weights, by_number, COMBINE_S):
-            plan = self._exportable_plan(completed, by_number)
+            plan = self.planner.exportable(completed, by_number)
             if plan is None or not self.clock.bagged_fits(plan.weights, by_number, COMBINE_S):
                 return None
         members = sorted(plan.weights)
@@ -238,7 +237,7 @@ class FinalStage:
                   "weights": [round(plan.weights[n], 4) for n in members]}
         if plan.temperature != 1.0:
             params["temperature"] = round(plan.temperature, 4)
-        return self._final(self.ensemble_number, "ensemble", params, combined[0].path,
+        return self._final(self.planner.number, "ensemble", params, combined[0].path,
                            seconds + combined[0].seconds, kind)
 
     def _final(self, number, family, params, path, seconds, kind: FinalKind) -> FinalModel:
@@ -247,7 +246,7 @@ class FinalStage:
             reason = "a refit on all rows did not fit in the time left"
         elif self.bagged_first and kind is FinalKind.ENSEMBLE_REFIT:
             reason += "; the members' fold models were not all kept, so they were refit"
-        if self.reselected and kind is FinalKind.ENSEMBLE_BAGGED:
+        if self.planner.reselected and kind is FinalKind.ENSEMBLE_BAGGED:
             reason += ("; " if reason else "") + ("the ensemble was chosen again among the "
                                                   "trials whose fold models export in time")
         return FinalModel(number, family, params, path, seconds, {}, kind, reason)
@@ -277,81 +276,6 @@ class FinalStage:
         if not refit and lead > 0:
             why += f" (the refit's lead, {lead:.2g}, is within its standard error, {noise:.2g})"
         return not refit, why
-
-    # -- ensemble ------------------------------------------------------------------------
-
-    def _ensemble_plan(self, completed: list[TrialRecord], measured: bool) -> EnsemblePlan | None:
-        """The ensemble to make, recorded in the study as its own trial.
-
-        An ensemble whose members' refits do not fit the time left, and whose members' fold
-        models were not all kept, could only end as one trial refit (on diamonds at 60 s: the
-        default HistGradientBoosting, where the ensemble of the search scored 2% better). It
-        is chosen again among the best trials whose refits fit side by side on the workers.
-        """
-        oofs = {r.number: self.book.oof[r.number] for r in completed if r.number in self.book.oof}
-        by_number = {r.number: r for r in completed}
-        plan = self._select([r for r in completed if r.number in oofs])
-        self._reserve_export(completed, plan)  # a larger model leaves less time to make it
-        # a measured verdict may first take its share of the time left
-        refit_s = self.clock.left() * ((1 - MEASURE_SHARE) if measured else 1.0)
-        if (plan is not None and self.clock.refit_load([by_number[n] for n in plan.weights]) > refit_s
-                and not all(self.bags.kept(n) for n in plan.weights)):
-            fitting: list[TrialRecord] = []
-            for r in completed:  # best first; the ones whose refits still fit beside the others
-                if r.number in oofs and self.clock.refit_load([*fitting, r]) <= refit_s:
-                    fitting.append(r)
-            if len(fitting) >= 2:
-                plan = self._select(fitting)
-        if plan is not None:
-            self._record(plan, by_number)
-        return plan
-
-    def _exportable_plan(self, completed, by_number) -> EnsemblePlan | None:
-        """The ensemble chosen again among the kept trials whose fold models, side by side,
-        can still be exported in time (best first), recorded as its own trial; None unless
-        it scores better out of fold than the best trial (which a refit may still make)."""
-        fitting: list[TrialRecord] = []
-        for r in [r for r in completed if r.number in self.book.oof and self.bags.kept(r.number)]:
-            mb = self.clock.bagged_megabytes([*(f.number for f in fitting), r.number], by_number)
-            if self.clock.export_end(mb) - time.monotonic() >= COMBINE_S:
-                fitting.append(r)
-        plan = self._select(fitting) if len(fitting) >= 2 else None
-        sign = 1.0 if self.metric.greater_is_better else -1.0
-        if plan is None or sign * plan.score <= sign * completed[0].score:
-            return None
-        self.reselected = True
-        self._record(plan, by_number)
-        return plan
-
-    def _select(self, records: list[TrialRecord]) -> EnsemblePlan | None:
-        p = self.prepared.problem
-        return select_ensemble({r.number: self.book.oof[r.number] for r in records},
-                               {r.number: r.score for r in records}, p.y, self.metric,
-                               p.classes, p.splits, p.seed,
-                               families={r.number: r.family for r in records})
-
-    def _record(self, plan: EnsemblePlan, by_number: dict[int, TrialRecord]) -> None:
-        """Record the ensemble in the study as its own trial: the final model's number."""
-        members = [{"trial": n, "family": by_number[n].family, "weight": round(w, 6)}
-                   for n, w in sorted(plan.weights.items(), key=lambda kv: -kv[1])]
-        scores_ = list(plan.fold_scores)
-        result = {K.FAMILY: "ensemble", K.FOLD_SCORES: scores_, K.SCORE_MEAN: plan.score,
-                  K.SCORE_STD: statistics.pstdev(scores_) if scores_ else 0.0, K.MEMBERS: members,
-                  K.FIT_SECONDS: float(sum(by_number[n].fit_seconds or 0 for n in plan.weights)),
-                  K.DURATION_SECONDS: 0.0}
-        if plan.temperature != 1.0:
-            result[K.TEMPERATURE] = plan.temperature
-        frozen = optuna.trial.create_trial(state=TrialState.COMPLETE, value=plan.score,
-                                           user_attrs={K.TRIAL_RESULT: result})
-        self.ensemble_number = self.book.record_ensemble(frozen, Outcome(
-            None, "ensemble", TrialStatus.COMPLETE, plan.score, tuple(scores_), 0.0, None,
-            result[K.FIT_SECONDS]), plan.oof)
-
-    def _reserve_export(self, completed: list[TrialRecord], plan: EnsemblePlan | None) -> None:
-        """Set the final model's deadline, leaving the time its bundle takes to write: a
-        refit of the plan's members, or of the first of ``completed``."""
-        numbers = list(plan.weights) if plan is not None else [completed[0].number]
-        self.clock.reserve(self.clock.model_megabytes(completed, numbers))
 
     def _explained(self, pool, final: FinalModel) -> FinalModel:
         """The final model with its permutation importances, when the time left allows."""

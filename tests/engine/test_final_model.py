@@ -27,6 +27,7 @@ from automl.preprocess import Style
 from automl.search import FinalKind
 from automl.search import RunConfig
 from automl.search import _final
+from automl.search import _final_plan
 from automl.search import run_search
 from automl.search._ensemble import EnsemblePlan
 from automl.search._evaluate import Evaluator
@@ -92,7 +93,7 @@ def test_a_refit_that_cannot_finish_falls_back_to_the_fold_models(monkeypatch, d
 
 def test_a_refit_that_fits_is_the_final_model(monkeypatch, data, storage_url, tmp_path):
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
-    monkeypatch.setattr(_final, "select_ensemble", lambda *a, **k: None)
+    monkeypatch.setattr(_final_plan, "select_ensemble", lambda *a, **k: None)
     result = run_search(_config(storage_url, families=("linear",)), data)
     assert result.refit.kind is FinalKind.SINGLE_REFIT
     assert _exported(result, data, tmp_path)["model"]["final"]["kind"] == "single_refit"
@@ -104,7 +105,7 @@ def test_a_worse_trials_refit_never_comes_before_the_best_trials_fold_models(
     which scored what ranked it first, are the final model (lending_club at 15 s shipped a
     worse trial's refit)."""
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
-    monkeypatch.setattr(_final, "select_ensemble", lambda *a, **k: None)
+    monkeypatch.setattr(_final_plan, "select_ensemble", lambda *a, **k: None)
     asked = []
 
     def estimate(self, record):
@@ -132,7 +133,7 @@ def _two_member_plan(oofs, scores, y, metric, classes, splits, seed, families):
 def test_an_ensemble_is_refit_or_made_of_its_members_fold_models(monkeypatch, data, storage_url,
                                                                  tmp_path, refit_fits, kind):
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
-    monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
+    monkeypatch.setattr(_final_plan, "select_ensemble", _two_member_plan)
     if not refit_fits:
         monkeypatch.setattr(FinalClock, "refit_estimate", lambda self, r: 1e9)
     result = run_search(_config(storage_url, families=("linear", "tree")), data)
@@ -146,7 +147,7 @@ def test_fold_models_too_large_to_export_in_time_give_way_and_still_end_the_run(
     that would break the promise is skipped; when nothing else can be made, the best trial's
     fold models still come back (late, rather than no model)."""
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
-    monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
+    monkeypatch.setattr(_final_plan, "select_ensemble", _two_member_plan)
     monkeypatch.setattr(FinalClock, "refit_estimate", lambda self, r: 1e9)
     sizes = []
     real = FinalClock.bagged_megabytes
@@ -183,7 +184,7 @@ def test_an_ensemble_missing_one_members_fold_models_leaves_the_others_for_the_n
         return EnsemblePlan({best: 0.5, tree: 0.5}, scores[best], (scores[best],), oof)
 
     monkeypatch.setattr(_final.FoldBags, "offer", offer)
-    monkeypatch.setattr(_final, "select_ensemble", best_and_a_tree)
+    monkeypatch.setattr(_final_plan, "select_ensemble", best_and_a_tree)
     result = run_search(_config(storage_url, families=("linear", "tree"), n_trials=6, n_jobs=1,
                                 metric="roc_auc"), data)
     assert result.refit.kind is FinalKind.BAGGED
@@ -199,7 +200,7 @@ def test_a_large_ensembles_export_reserve_is_given_back_to_the_single_refit_afte
     ensemble's reserve took (lending_club at 15 s shipped one model fit on 80% of the rows
     and ended 9 s early)."""
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)  # unmeasured: a refit comes first
-    monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
+    monkeypatch.setattr(_final_plan, "select_ensemble", _two_member_plan)
 
     def one_small(self, *args):  # an ensemble of two is far too large to export in time
         return 1e6 if len(args[-1]) > 1 else 0.1
@@ -228,7 +229,7 @@ def _better_pair(oofs, scores, y, metric, classes, splits, seed, families):
 def test_an_ensemble_too_large_to_export_is_chosen_again_among_fold_models_that_fit(
         monkeypatch, data, storage_url, tmp_path):
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
-    monkeypatch.setattr(_final, "select_ensemble", _better_pair)
+    monkeypatch.setattr(_final_plan, "select_ensemble", _better_pair)
     monkeypatch.setattr(FinalClock, "refit_estimate", lambda self, r: 1e9)
     heavy = []
 
@@ -251,7 +252,7 @@ def test_an_ensemble_too_large_to_export_is_chosen_again_among_fold_models_that_
     (((0.99, 0.85, 0.98), (0.9, 0.9, 0.9)), "bagged"),  # its lead is within its standard error
 ])
 def test_the_measured_verdict_orders_the_chain(monkeypatch, data, storage_url, scores, first):
-    monkeypatch.setattr(_final, "select_ensemble", lambda *a, **k: None)
+    monkeypatch.setattr(_final_plan, "select_ensemble", lambda *a, **k: None)
     monkeypatch.setattr(Evaluator, "bagging_scores", lambda self, family, params: scores)
     result = run_search(_config(storage_url, families=("linear",), metric="roc_auc"), data)
     expected = FinalKind.BAGGED if first == "bagged" else FinalKind.SINGLE_REFIT
@@ -262,7 +263,7 @@ def test_the_measured_verdict_orders_the_chain(monkeypatch, data, storage_url, s
 
 def test_with_fold_models_first_an_ensemble_refit_comes_before_one_trials_fold_models(
         monkeypatch, data, storage_url):
-    monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
+    monkeypatch.setattr(_final_plan, "select_ensemble", _two_member_plan)
     monkeypatch.setattr(Evaluator, "bagging_scores",
                         lambda self, family, params: ((0.6, 0.62, 0.58), (0.9, 0.91, 0.89)))
     monkeypatch.setattr(_final.FinalStage, "_bagged_ensemble", lambda self, *a: None)  # not kept
@@ -372,7 +373,7 @@ def test_the_preprocessing_cache_stays_within_its_memory_bound(monkeypatch, fram
 def test_unmeasured_the_members_fold_models_come_before_a_single_refit(monkeypatch, data,
                                                                         storage_url, tmp_path):
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
-    monkeypatch.setattr(_final, "select_ensemble", _two_member_plan)
+    monkeypatch.setattr(_final_plan, "select_ensemble", _two_member_plan)
     monkeypatch.setattr(_final.FinalStage, "_refit_ensemble", lambda self, *a: None)  # no time
     result = run_search(_config(storage_url, families=("linear", "tree")), data)
     assert result.refit.kind is FinalKind.ENSEMBLE_BAGGED and result.refit.family == "ensemble"
@@ -399,7 +400,7 @@ def test_an_ensemble_whose_refit_cannot_fit_is_chosen_again_among_trials_that_ca
             slow.append(record.number)  # the first asked about: the plan's best member
         return 1e9 if record.number == slow[0] else 0.01
 
-    monkeypatch.setattr(_final, "select_ensemble", every_trial)
+    monkeypatch.setattr(_final_plan, "select_ensemble", every_trial)
     monkeypatch.setattr(FinalClock, "refit_estimate", estimate)
     monkeypatch.setattr(_final.FoldBags, "kept", lambda self, n: False)
     result = run_search(_config(storage_url, families=("linear", "tree"), n_trials=6, n_jobs=1,

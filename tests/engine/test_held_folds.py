@@ -15,6 +15,7 @@ from automl.data import load_dataset
 from automl.search import FinalKind
 from automl.search import RunConfig
 from automl.search import _final
+from automl.search import _final_plan
 from automl.search import run_search
 from automl.search._evaluate import Evaluator
 from automl.search._final_clock import FinalClock
@@ -97,7 +98,7 @@ def test_a_bagged_final_model_on_a_repeated_cv_is_one_repeats_fold_models(
         monkeypatch, storage_url, frame_of):
     """End to end: the refit never fits, so the final model is the kept fold models."""
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
-    monkeypatch.setattr(_final, "select_ensemble", lambda *a, **k: None)
+    monkeypatch.setattr(_final_plan, "select_ensemble", lambda *a, **k: None)
     monkeypatch.setattr(FinalClock, "refit_estimate", lambda self, r: 1e9)
     dataset = load_dataset(frame_of("multiclass", n=150))
     config = RunConfig(target="target", cv=FOLDS, cv_repeats=REPEATS, families=("linear",),
