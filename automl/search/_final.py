@@ -104,6 +104,7 @@ class FinalStage:
         self.cancelled = False
         self.final_reason = ""
         self.bagged_first = False  # the measured verdict put the fold models first
+        self.bagged_miss = ""  # why the ensemble's fold models could not be used, if tried
         self.planner = EnsemblePlanner(prepared, metric, book, bags, self.clock)
 
     def make(self) -> FinalModel | None:
@@ -204,22 +205,32 @@ class FinalStage:
                            FinalKind.BAGGED)
 
     def _bagged_ensemble(self, pool, plan: EnsemblePlan | None, completed) -> FinalModel | None:
-        if plan is None or self.clock.left() < COMBINE_S:
+        """The ensemble made of its members' fold models; when it cannot be, ``bagged_miss``
+        says why (the reason a refit ensemble after it gives)."""
+        if plan is None:
+            return None
+        if self.clock.left() < COMBINE_S:
+            self.bagged_miss = "no time was left to combine them"
             return None
         by_number = {r.number: r for r in completed}
         if not self.clock.bagged_fits(plan.weights, by_number, COMBINE_S):
             plan = self.planner.exportable(completed, by_number)
             if plan is None or not self.clock.bagged_fits(plan.weights, by_number, COMBINE_S):
+                self.bagged_miss = "they were too large to export in the time left"
                 return None
         members = sorted(plan.weights)
         # Every member's file first: taking some and then finding one missing would destroy
         # fold models that the best trial's bagged model, a later link, still needs.
-        if not all(self.bags.ready(n) for n in members):
+        missing = [n for n in members if not self.bags.ready(n)]
+        if missing:
+            self.bagged_miss = "those of {} were not kept".format(
+                ", ".join(f"{by_number[n].family}#{n}" for n in missing))
             return None
         paths = [self.bags.take(n) for n in members]
         if not all(paths):
             for path in filter(None, paths):
                 os.unlink(path)
+            self.bagged_miss = "a member's file went missing as they were taken"
             return None
         return self._combined(pool, plan, members, by_number, paths, 0.0,
                               FinalKind.ENSEMBLE_BAGGED)
@@ -245,7 +256,8 @@ class FinalStage:
         if not reason and kind in (FinalKind.BAGGED, FinalKind.ENSEMBLE_BAGGED):
             reason = "a refit on all rows did not fit in the time left"
         elif self.bagged_first and kind is FinalKind.ENSEMBLE_REFIT:
-            reason += "; the members' fold models were not all kept, so they were refit"
+            reason += (f"; the members' fold models could not be used "
+                       f"({self.bagged_miss or 'combining them failed'}), so they were refit")
         if self.planner.reselected and kind is FinalKind.ENSEMBLE_BAGGED:
             reason += ("; " if reason else "") + ("the ensemble was chosen again among the "
                                                   "trials whose fold models export in time")

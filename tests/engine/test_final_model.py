@@ -163,6 +163,26 @@ def test_fold_models_too_large_to_export_in_time_give_way_and_still_end_the_run(
     assert _exported(result, data, tmp_path)["model"]["final"]["kind"] == "bagged"
 
 
+def _trees_never_written():
+    """FoldBags.offer keeping a tree's fold models without the worker ever writing them."""
+    real_offer = _final.FoldBags.offer
+
+    def offer(self, number, family, score):
+        path = real_offer(self, number, family, score)
+        return None if family == "tree" else path
+
+    return offer
+
+
+def _best_and_a_tree(oofs, scores, y, metric, classes, splits, seed, families):
+    """An ensemble of the best trial and the best tree."""
+    sign = -1 if metric.greater_is_better else 1
+    best = min(oofs, key=lambda n: sign * scores[n])
+    tree = min((n for n in oofs if families[n] == "tree"), key=lambda n: sign * scores[n])
+    oof = (np.asarray(oofs[best], dtype=float) + np.asarray(oofs[tree], dtype=float)) / 2
+    return EnsemblePlan({best: 0.5, tree: 0.5}, scores[best], (scores[best],), oof)
+
+
 def test_an_ensemble_missing_one_members_fold_models_leaves_the_others_for_the_next_link(
         monkeypatch, data, storage_url):
     """A tree's fold models never written (a worker let them go): the ensemble of the best
@@ -170,21 +190,9 @@ def test_an_ensemble_missing_one_members_fold_models_leaves_the_others_for_the_n
     models are still there for the link after it."""
     monkeypatch.setattr(_final, "MEASURE_MAX_ROWS", 0)
     monkeypatch.setattr(FinalClock, "refit_estimate", lambda self, r: 1e9)  # no refit fits
-    real_offer = _final.FoldBags.offer
-
-    def offer(self, number, family, score):  # kept, but the worker is never told to write
-        path = real_offer(self, number, family, score)
-        return None if family == "tree" else path
-
-    def best_and_a_tree(oofs, scores, y, metric, classes, splits, seed, families):
-        sign = -1 if metric.greater_is_better else 1
-        best = min(oofs, key=lambda n: sign * scores[n])
-        tree = min((n for n in oofs if families[n] == "tree"), key=lambda n: sign * scores[n])
-        oof = (np.asarray(oofs[best], dtype=float) + np.asarray(oofs[tree], dtype=float)) / 2
-        return EnsemblePlan({best: 0.5, tree: 0.5}, scores[best], (scores[best],), oof)
-
+    offer = _trees_never_written()
     monkeypatch.setattr(_final.FoldBags, "offer", offer)
-    monkeypatch.setattr(_final_plan, "select_ensemble", best_and_a_tree)
+    monkeypatch.setattr(_final_plan, "select_ensemble", _best_and_a_tree)
     result = run_search(_config(storage_url, families=("linear", "tree"), n_trials=6, n_jobs=1,
                                 metric="roc_auc"), data)
     assert result.refit.kind is FinalKind.BAGGED
@@ -263,13 +271,18 @@ def test_the_measured_verdict_orders_the_chain(monkeypatch, data, storage_url, s
 
 def test_with_fold_models_first_an_ensemble_refit_comes_before_one_trials_fold_models(
         monkeypatch, data, storage_url):
-    monkeypatch.setattr(_final_plan, "select_ensemble", _two_member_plan)
+    """The verdict puts the fold models first, a member's were never written: the members
+    are refit, and the reason names the member whose fold models were missing."""
+    monkeypatch.setattr(_final_plan, "select_ensemble", _best_and_a_tree)
     monkeypatch.setattr(Evaluator, "bagging_scores",
                         lambda self, family, params: ((0.6, 0.62, 0.58), (0.9, 0.91, 0.89)))
-    monkeypatch.setattr(_final.FinalStage, "_bagged_ensemble", lambda self, *a: None)  # not kept
-    result = run_search(_config(storage_url, families=("linear", "tree"), metric="roc_auc"), data)
+    monkeypatch.setattr(_final.FoldBags, "offer", _trees_never_written())
+    result = run_search(_config(storage_url, families=("linear", "tree"), n_trials=6, n_jobs=1,
+                                metric="roc_auc"), data)
     assert result.refit.kind is FinalKind.ENSEMBLE_REFIT
-    assert "not all kept, so they were refit" in result.refit.reason
+    tree = next(m for m in result.refit.params["members"] if m.startswith("tree#"))
+    assert f"could not be used (those of {tree} were not kept), so they were refit" in (
+        result.refit.reason)
 
 
 @pytest.mark.parametrize("single, bagged, greater, refit", [
