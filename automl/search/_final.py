@@ -105,6 +105,7 @@ class FinalStage:
         self.final_reason = ""
         self.bagged_first = False  # the measured verdict put the fold models first
         self.bagged_miss = ""  # why the ensemble's fold models could not be used, if tried
+        self.missing = ""  # the members whose fold models did not come, if any
         self.planner = EnsemblePlanner(prepared, metric, book, bags, self.clock)
 
     def make(self) -> FinalModel | None:
@@ -221,11 +222,16 @@ class FinalStage:
         members = sorted(plan.weights)
         # Every member's file first: taking some and then finding one missing would destroy
         # fold models that the best trial's bagged model, a later link, still needs.
-        missing = [n for n in members if not self.bags.ready(n)]
-        if missing:
-            self.bagged_miss = "those of {} were not kept".format(
-                ", ".join(f"{by_number[n].family}#{n}" for n in missing))
-            return None
+        missing: list[int] = []
+        while new := [n for n in members if n not in missing and not self.bags.ready(n)]:
+            # the others' fold models may still make an ensemble better than one trial
+            missing += new
+            self.missing = ", ".join(f"{by_number[n].family}#{n}" for n in missing)
+            self.bagged_miss = f"those of {self.missing} were not kept"
+            plan = self.planner.exportable(completed, by_number, without=set(missing))
+            if plan is None or not self.clock.bagged_fits(plan.weights, by_number, COMBINE_S):
+                return None
+            members = sorted(plan.weights)
         paths = [self.bags.take(n) for n in members]
         if not all(paths):
             for path in filter(None, paths):
@@ -259,8 +265,10 @@ class FinalStage:
             reason += (f"; the members' fold models could not be used "
                        f"({self.bagged_miss or 'combining them failed'}), so they were refit")
         if self.planner.reselected and kind is FinalKind.ENSEMBLE_BAGGED:
-            reason += ("; " if reason else "") + ("the ensemble was chosen again among the "
-                                                  "trials whose fold models export in time")
+            among = (f"were kept (those of {self.missing} were not)" if self.missing
+                     else "export in time")
+            reason += ("; " if reason else "") + (
+                f"the ensemble was chosen again among the trials whose fold models {among}")
         return FinalModel(number, family, params, path, seconds, {}, kind, reason)
 
     # -- bagged or refit: measured ------------------------------------------------------------

@@ -73,12 +73,14 @@ class EnsemblePlanner:
             self._record(plan, by_number)
         return plan
 
-    def exportable(self, completed, by_number) -> EnsemblePlan | None:
-        """The ensemble chosen again among the kept trials whose fold models, side by side,
-        can still be exported in time (best first), recorded as its own trial; None unless
-        it scores better out of fold than the best trial (which a refit may still make)."""
+    def exportable(self, completed, by_number, without=frozenset()) -> EnsemblePlan | None:
+        """The ensemble chosen again among the kept trials (but those ``without``, whose fold
+        models did not come) whose fold models, side by side, can still be exported in time
+        (best first), recorded as its own trial; None unless it scores better out of fold
+        than the best trial (which a refit may still make)."""
         fitting: list[TrialRecord] = []
-        for r in [r for r in completed if r.number in self.book.oof and self.bags.kept(r.number)]:
+        for r in [r for r in completed if r.number in self.book.oof and self.bags.kept(r.number)
+                  and r.number not in without]:
             mb = self.clock.bagged_megabytes([*(f.number for f in fitting), r.number], by_number)
             if self.clock.export_end(mb) - time.monotonic() >= COMBINE_S:
                 fitting.append(r)
