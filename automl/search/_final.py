@@ -118,7 +118,6 @@ class FinalStage:
         n_workers = self.clock.n_workers = max(1, min(self.config.n_jobs, os.cpu_count() or 1))
         # a measured verdict may first take its share of the time left
         plan = self.planner.choose(completed, (1 - MEASURE_SHARE) if measures_bagging(p) else 1.0)
-        reserve_export(self.clock, completed, plan)
         if sampled:  # the search's workers hold a sample: new ones for every row
             self.search_pool.close()
             pool = WorkerPool(n_workers, p.full)

@@ -48,8 +48,9 @@ class EnsemblePlanner:
 
     def choose(self, completed: list[TrialRecord], refit_share: float = 1.0
                ) -> EnsemblePlan | None:
-        """The ensemble to make, recorded in the study as its own trial; its refits may take
-        ``refit_share`` of the time left (a measured verdict may take the rest first).
+        """The ensemble to make, recorded in the study as its own trial, with the deadline
+        set for its export; its refits may take ``refit_share`` of the time left (a measured
+        verdict may take the rest first).
 
         An ensemble whose members' refits do not fit the time left, and whose members' fold
         models were not all kept, could only end as one trial refit (on diamonds at 60 s: the
@@ -69,6 +70,7 @@ class EnsemblePlanner:
                     fitting.append(r)
             if len(fitting) >= 2:
                 plan = self._select(fitting)
+                reserve_export(self.clock, completed, plan)  # the deadline of the one chosen
         if plan is not None:
             self._record(plan, by_number)
         return plan
